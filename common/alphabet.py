@@ -25,7 +25,8 @@ class TextNormalizerConfig:
 
     ``unknown`` decides what happens to characters outside the alphabet after
     case folding and punctuation removal: ``error`` raises, ``drop`` removes
-    them, ``replace`` substitutes ``replacement`` (which must be in the alphabet).
+    them, ``replace`` substitutes ``replacement`` (which must be in the alphabet),
+    ``keep`` leaves them (for scoring references: they then count as errors).
     """
 
     lowercase: bool = True
@@ -106,7 +107,7 @@ def normalize_text(text: str, alphabet: Alphabet, cfg: TextNormalizerConfig) -> 
     unknown = {c for c in text if c not in allowed and c != " "}
     if " " not in allowed and " " in text:
         unknown.add(" ")
-    if unknown:
+    if unknown and cfg.unknown != "keep":
         if cfg.unknown == "error":
             raise UnknownCharacterError(
                 f"characters not in alphabet: {''.join(sorted(unknown))!r} in {text!r}"
@@ -118,6 +119,6 @@ def normalize_text(text: str, alphabet: Alphabet, cfg: TextNormalizerConfig) -> 
                 raise ValueError(f"replacement {cfg.replacement!r} is not in the alphabet")
             text = "".join(cfg.replacement if c in unknown else c for c in text)
         else:
-            raise ValueError(f"unknown-character policy must be error|drop|replace, not {cfg.unknown!r}")
+            raise ValueError(f"unknown must be error|drop|replace|keep, not {cfg.unknown!r}")
         text = " ".join(text.split()) if " " in allowed else text
     return text

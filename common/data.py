@@ -34,7 +34,7 @@ class Example:
 
 
 class Batch(NamedTuple):
-    """A padded batch. features (B, T, F); feature_lengths (B,); targets (B, S); target_lengths (B,)."""
+    """Padded batch: features (B, T, F), feature_lengths (B,), targets (B, S), target_lengths (B,)."""
 
     features: torch.Tensor
     feature_lengths: torch.Tensor
@@ -85,7 +85,9 @@ def bucketed_batches(
         longest = 0.0
         for i in pool:
             longest_if_added = max(longest, lengths[i])
-            too_long = max_batch_length > 0 and longest_if_added * (len(batch) + 1) > max_batch_length
+            too_long = (
+                max_batch_length > 0 and longest_if_added * (len(batch) + 1) > max_batch_length
+            )
             if batch and (len(batch) >= batch_size or too_long):
                 batches.append(batch)
                 batch, longest_if_added = [], lengths[i]

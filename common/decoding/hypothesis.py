@@ -51,7 +51,7 @@ def word_spans(
     start = None
     chars: list[str] = []
     end = 0
-    for char, first, last in zip(text, token_frames, token_end_frames):
+    for char, first, last in zip(text, token_frames, token_end_frames, strict=True):
         if char == " ":
             if chars:
                 spans.append(WordSpan("".join(chars), start, end))

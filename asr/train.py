@@ -1,0 +1,20 @@
+"""``asr train``: the Hydra app over ``conf/asr`` that calls ``common.training.train``."""
+
+from __future__ import annotations
+
+import hydra
+from omegaconf import DictConfig
+
+from asr.config import register_configs
+from asr.modality import ASR
+from common.training import train
+
+register_configs()
+
+
+@hydra.main(config_path="../conf/asr", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Train; the monitored validation metric is returned for sweepers."""
+    metrics = train(cfg, ASR)
+    key = "valid_loss" if cfg.trainer.monitor == "loss" else cfg.trainer.monitor
+    return float(metrics.get(key, metrics.get("train_loss", float("nan"))))

@@ -1,0 +1,69 @@
+"""Helpers shared by the ``asr`` and ``handwriting`` command lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+class UserError(Exception):
+    """A problem with what the user asked for: reported in one line, exit status 2."""
+
+
+def report_error(message: str) -> None:
+    """Print ``error: message`` on stderr (one line)."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def default_model(name: str) -> str:
+    """Path of a model shipped in the repository's ``models/`` folder."""
+    return str(REPO_MODELS / name)
+
+
+def expand_inputs(items: Iterable[str], suffixes: set[str]) -> list[Path]:
+    """Files as given, and files with one of ``suffixes`` found recursively in directories.
+
+    Paths that do not exist are kept so the caller reports them one by one.
+    """
+    out: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in suffixes and p.is_file()
+            )
+            if not found:
+                raise UserError(f"no {'/'.join(sorted(suffixes))} files in {path}")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def add_common_model_arguments(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--model``, ``--device`` and ``--batch-size`` as every inference command has them."""
+    parser.add_argument(
+        "--model",
+        default=default,
+        help=f"checkpoint (.pt) written by training (default: {default})",
+    )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="torch device to run the model on: cpu, cuda, cuda:1 (default: cpu)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=16,
+        help="inputs run through the model together (default: 16)",
+    )
+
+
+def output_path(src: Path, output_dir: Path, suffix: str) -> Path:
+    """``output_dir/<src stem><suffix>``."""
+    return output_dir / (src.stem + suffix)

@@ -1,0 +1,89 @@
+"""A torch Dataset over ``Example``s: normalised targets, cached signals, seeded augmentation.
+
+Flow: examples (reader) -> ``load_input`` (signal, cached) -> ``featurize`` ->
+``(id, features (T, F), target ids)`` -> ``common.data.collate``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from common.alphabet import Alphabet, TextNormalizerConfig, normalize_text
+from common.data import Example
+from common.modality import Modality
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExampleDataset(torch.utils.data.Dataset):
+    """Featurized examples with encoded targets.
+
+    Augmentation randomness is drawn from ``(seed, epoch, index)`` so every
+    item is reproducible whatever the worker or resume point.
+    """
+
+    examples: list[Example]
+    targets: list[list[int]]
+    texts: list[str]
+    modality: Modality
+    feature_cfg: Any
+    train: bool
+    seed: int = 0
+    cache: bool = True
+    epoch: int = 0
+
+    def __post_init__(self) -> None:
+        self._cache: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def lengths(self) -> list[float]:
+        """Batching lengths (seconds or points) of every example."""
+        return [e.length for e in self.examples]
+
+    def signal(self, index: int) -> Any:
+        """The decoded signal of example ``index`` (cached when ``cache``)."""
+        if index in self._cache:
+            return self._cache[index]
+        signal = self.modality.load_input(self.examples[index], self.feature_cfg)
+        if self.cache:
+            self._cache[index] = signal
+        return signal
+
+    def __getitem__(self, index: int) -> tuple[str, torch.Tensor, list[int]]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        feats = self.modality.featurize(self.signal(index), self.feature_cfg, self.train, rng)
+        return self.examples[index].id, feats, self.targets[index]
+
+
+def build_dataset(
+    examples: list[Example],
+    alphabet: Alphabet,
+    text_cfg: TextNormalizerConfig,
+    modality: Modality,
+    feature_cfg: Any,
+    train: bool,
+    seed: int,
+    cache: bool,
+) -> ExampleDataset:
+    """Normalise and encode every transcript; examples left with empty text are dropped."""
+    kept, targets, texts = [], [], []
+    for ex in examples:
+        text = normalize_text(ex.text, alphabet, text_cfg)
+        if not text:
+            continue
+        kept.append(ex)
+        texts.append(text)
+        targets.append(alphabet.encode(text))
+    if len(kept) < len(examples):
+        log.warning("dropped %d examples with empty transcripts", len(examples) - len(kept))
+    if not kept:
+        raise ValueError("no usable examples (all transcripts empty after normalisation)")
+    return ExampleDataset(kept, targets, texts, modality, feature_cfg, train, seed, cache)

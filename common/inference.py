@@ -1,0 +1,78 @@
+"""Features -> CTC log-probabilities with a loaded checkpoint, batched or in chunks.
+
+Legend: T input frames, T' encoder frames, F features, V vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from common.checkpoint import LoadedModel
+from common.encoder import output_lengths
+
+
+@torch.inference_mode()
+def emissions(
+    loaded: LoadedModel, features: list[torch.Tensor], batch_size: int = 16
+) -> list[np.ndarray]:
+    """Log-probabilities (T', V) for each (T, F) feature tensor, in input order.
+
+    Inputs are sorted by length inside the call so each batch pads little.
+    """
+    order = sorted(range(len(features)), key=lambda i: features[i].shape[0])
+    out: list[np.ndarray | None] = [None] * len(features)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = [features[i] for i in idx]
+        lengths = torch.tensor([f.shape[0] for f in batch], dtype=torch.long)
+        padded = torch.nn.utils.rnn.pad_sequence(batch, batch_first=True)  # (B, T, F)
+        log_probs, out_lengths = loaded.model(padded.to(loaded.device), lengths.to(loaded.device))
+        for j, i in enumerate(idx):
+            out[i] = log_probs[j, : int(out_lengths[j])].float().cpu().numpy()
+    return out  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of features; ``left``/``right`` frames are context, not kept in the output."""
+
+    features: torch.Tensor  # (T, F)
+    left: int
+    right: int
+
+
+def chunk_features_bounds(total: int, chunk: int, context: int, multiple: int) -> Iterator[tuple]:
+    """(start, end, left, right) input-frame windows covering ``total`` frames.
+
+    Kept regions are ``chunk`` frames (a multiple of ``multiple``, the encoder's
+    subsampling) with up to ``context`` extra frames on each side.
+    """
+    chunk = max(multiple, chunk - chunk % multiple)
+    context -= context % multiple
+    for core in range(0, total, chunk):
+        start = max(0, core - context)
+        end = min(total, core + chunk + context)
+        yield start, end, core - start, end - min(total, core + chunk)
+
+
+@torch.inference_mode()
+def chunked_emissions(loaded: LoadedModel, chunks: Iterable[Chunk]) -> np.ndarray:
+    """Stitch log-probabilities of overlapping chunks: each keeps only its core frames.
+
+    Memory holds one chunk of features at a time plus the (T', V) result.
+    """
+    parts: list[np.ndarray] = []
+    s = loaded.model.subsampling
+    for chunk in chunks:
+        lp = emissions(loaded, [chunk.features])[0]
+        n_total = int(output_lengths(torch.tensor([chunk.features.shape[0]]), loaded.model_cfg)[0])
+        left = chunk.left // s
+        right = chunk.right // s
+        parts.append(lp[left : max(left, n_total - right)])
+    if not parts:
+        return np.zeros((0, len(loaded.alphabet)), dtype=np.float32)
+    return np.concatenate(parts, axis=0)

@@ -1,0 +1,39 @@
+"""What a task (speech, handwriting) hands to the shared training and inference code.
+
+A ``Modality`` is a bundle of plain functions: the reader (lists examples), the
+signal loader (file -> waveform or ink) and the featurizer (signal -> (T, F)).
+Everything after the features — model, loss, loop, decoder, metrics,
+checkpoints — is shared and knows nothing about audio or ink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from common.data import Example
+
+
+@dataclass(frozen=True)
+class Modality:
+    """The per-task functions of the pipeline.
+
+    Attributes:
+        name: ``asr`` or ``handwriting``; stored in checkpoints.
+        load_examples: ``(data_cfg, split) -> examples``, split is ``train`` or ``valid``.
+        load_input: ``(example, feature_cfg) -> signal``; raises ``ValueError`` on bad input.
+        featurize: ``(signal, feature_cfg, train, rng) -> (T, F) float tensor``.
+        feature_dim: ``feature_cfg -> F``.
+        feature_config: ``dict -> feature config dataclass`` (rebuilds it from a checkpoint).
+    """
+
+    name: str
+    load_examples: Callable[[Any, str], list[Example]]
+    load_input: Callable[[Example, Any], Any]
+    featurize: Callable[[Any, Any, bool, np.random.Generator], torch.Tensor]
+    feature_dim: Callable[[Any], int]
+    feature_config: Callable[[dict], Any]

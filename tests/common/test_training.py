@@ -1,0 +1,123 @@
+"""The shared loop on a synthetic modality: overfits, logs, checkpoints, resumes exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import common.training as training
+from common.checkpoint import load_checkpoint, load_model
+from common.config import ModelConfig, OptimConfig, TrainConfig, TrainerConfig
+from common.data import Example
+from common.decoding import greedy_decode
+from common.inference import emissions
+from common.metrics import cer
+from common.modality import Modality
+
+CHARS = " abcdefgh"
+WORDS = ["abc", "bad", "cafe", "dead", "bead", "face", "hag", "gab", "fed", "head"]
+PROTOTYPES = np.random.default_rng(42).normal(size=(len(CHARS) + 1, 6))
+
+
+def synthetic_features(text: str, cfg: dict, train: bool, rng: np.random.Generator) -> torch.Tensor:
+    """Each character is 3 noisy frames of its prototype vector, separated by a silence frame."""
+    frames = []
+    for c in text:
+        frames += [PROTOTYPES[CHARS.index(c) + 1]] * 3 + [PROTOTYPES[0]]
+    x = np.array(frames) + rng.normal(scale=0.3 if train else 0.0, size=(len(frames), 6))
+    return torch.tensor(x, dtype=torch.float32)
+
+
+def make_examples(n: int, seed: int) -> list[Example]:
+    rng = np.random.default_rng(seed)
+    texts = [" ".join(rng.choice(WORDS, size=rng.integers(1, 4))) for _ in range(n)]
+    return [Example(f"u{i}", t, t, float(len(t))) for i, t in enumerate(texts)]
+
+
+TOY = Modality(
+    name="toy",
+    load_examples=lambda data, split: make_examples(
+        48 if split == "train" else 8, 0 if split == "train" else 1
+    ),
+    load_input=lambda ex, cfg: ex.path,
+    featurize=synthetic_features,
+    feature_dim=lambda cfg: 6,
+    feature_config=dict,
+)
+
+
+def toy_config(run_dir, **trainer) -> TrainConfig:
+    cfg = TrainConfig(
+        model=ModelConfig(conv_channels=16, hidden=32, layers=2, dropout=0.1),
+        optim=OptimConfig(lr=5e-3, warmup_steps=5),
+        trainer=TrainerConfig(batch_size=8, progress=False, **trainer),
+        alphabet=CHARS,
+        run_dir=str(run_dir),
+    )
+    cfg.features = {"kind": "toy"}
+    cfg.data = None
+    return cfg
+
+
+@pytest.mark.slow
+def test_overfits_tiny_set(tmp_path):
+    metrics = training.train(toy_config(tmp_path, max_epochs=40), TOY)
+    assert metrics["cer"] < 0.05, metrics
+    history = [
+        row["train_loss"] for row in load_checkpoint(tmp_path / "last.pt")["train_state"]["history"]
+    ]
+    assert history[-1] < 0.2 * history[0]
+    assert (tmp_path / "metrics.csv").read_text().count("\n") == 41
+    # best.pt alone is enough for inference.
+    loaded = load_model(tmp_path / "best.pt")
+    examples = make_examples(8, 1)
+    feats = [synthetic_features(e.text, {}, False, np.random.default_rng(0)) for e in examples]
+    hyps = [greedy_decode(lp, loaded.alphabet).text for lp in emissions(loaded, feats)]
+    assert cer([e.text for e in examples], hyps) < 0.05
+
+
+def _kill_at_call(monkeypatch, n: int) -> None:
+    real = training.train_step
+    calls = {"n": 0}
+
+    def step(run, batch):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt("killed")
+        return real(run, batch)
+
+    monkeypatch.setattr(training, "train_step", step)
+
+
+@pytest.mark.parametrize(
+    "kill_at,every", [(7, 0), (9, 2)]
+)  # epoch boundary (6 steps/epoch), mid-epoch
+def test_resume_is_exact(tmp_path, monkeypatch, kill_at, every):
+    straight = tmp_path / "straight"
+    training.train(toy_config(straight, max_epochs=2, checkpoint_every_steps=every), TOY)
+    resumed = tmp_path / "resumed"
+    with monkeypatch.context() as m:
+        _kill_at_call(m, kill_at)
+        with pytest.raises(KeyboardInterrupt):
+            training.train(toy_config(resumed, max_epochs=2, checkpoint_every_steps=every), TOY)
+    state = load_checkpoint(resumed / "last.pt")["train_state"]
+    assert not state["finished"]
+    training.train(
+        toy_config(resumed, max_epochs=2, resume="auto", checkpoint_every_steps=every), TOY
+    )
+    a = load_checkpoint(straight / "last.pt")
+    b = load_checkpoint(resumed / "last.pt")
+    assert a["train_state"]["step"] == b["train_state"]["step"] == 12
+    for key, value in a["state_dict"].items():
+        assert torch.equal(value, b["state_dict"][key]), key
+
+
+def test_auto_resume_finds_killed_sibling_run(tmp_path, monkeypatch):
+    with monkeypatch.context() as m:
+        _kill_at_call(m, 8)
+        with pytest.raises(KeyboardInterrupt):
+            training.train(toy_config(tmp_path / "run1", max_epochs=2), TOY)
+    found = training.find_resume(tmp_path / "run2", "auto")
+    assert found == tmp_path / "run1" / "last.pt"
+    assert training.find_resume(tmp_path / "run2", "none") is None
