@@ -67,8 +67,8 @@ def audio_chunks(
             )
             feats = featurize(samples, cfg, False, _NO_RNG)
             left = (core - start) // cfg.hop_length
-            kept = -(-(min(total, core + chunk) - core) // cfg.hop_length)
-            yield Chunk(feats, left, max(0, feats.shape[0] - left - kept))
+            last = core + chunk >= total
+            yield Chunk(feats, left, feats.shape[0] - left if last else chunk // cfg.hop_length)
 
 
 def read_start(path: str | Path, sample_rate: int, seconds: float) -> np.ndarray:

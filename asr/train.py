@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hydra
 from omegaconf import DictConfig
 
@@ -12,9 +14,17 @@ from common.training import train
 register_configs()
 
 
-@hydra.main(config_path="../conf/asr", config_name="train", version_base="1.3")
+# An absolute path works whether this runs as a script, a module or the `asr` entry point.
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf" / "asr")
+
+
+@hydra.main(config_path=CONFIG_DIR, config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     """Train; the monitored validation metric is returned for sweepers."""
     metrics = train(cfg, ASR)
     key = "valid_loss" if cfg.trainer.monitor == "loss" else cfg.trainer.monitor
     return float(metrics.get(key, metrics.get("train_loss", float("nan"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -104,7 +104,8 @@ def _emit(text: str, src: Path, args) -> None:
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="asr")
     cfg = ASR.feature_config(loaded.features)
-    decoder = make_decoder(decoder_config_from_args(args, DecoderConfig()), loaded.alphabet)
+    decoder_cfg = decoder_config_from_args(args, DecoderConfig())
+    decoder = make_decoder(decoder_cfg, loaded.alphabet)
     spf = frame_seconds(cfg) * loaded.model.subsampling
     args.inputs_expanded = expand_inputs(args.inputs, AUDIO_SUFFIXES)
     failed = 0
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             report_error(f"{path}: {err}")
             failed += 1
             continue
-        nbest = decoder.decode_nbest(log_probs, args.nbest) if args.nbest > 1 else None
+        nbest = decoder.decode_nbest(log_probs, decoder_cfg.nbest) if decoder_cfg.nbest > 1 else None
         hyp = nbest[0] if nbest else decoder.decode(log_probs)
         _emit(render(args.format, str(path), duration, hyp, spf, nbest), path, args)
         if args.plot:

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from tqdm import tqdm
+
 REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
@@ -15,8 +17,8 @@ class UserError(Exception):
 
 
 def report_error(message: str) -> None:
-    """Print ``error: message`` on stderr (one line)."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print ``error: message`` on stderr (one line), above any progress bar."""
+    tqdm.write(f"error: {message}", file=sys.stderr)
 
 
 def default_model(name: str) -> str:

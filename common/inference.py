@@ -5,14 +5,13 @@ Legend: T input frames, T' encoder frames, F features, V vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from common.checkpoint import LoadedModel
-from common.encoder import output_lengths
 
 
 @torch.inference_mode()
@@ -38,25 +37,15 @@ def emissions(
 
 @dataclass(frozen=True)
 class Chunk:
-    """A window of features; ``left``/``right`` frames are context, not kept in the output."""
+    """A window of features whose frames ``[left, left + keep)`` are kept; the rest is context.
+
+    ``left`` must be a multiple of the encoder's subsampling; ``keep`` too, except
+    in the last chunk, which keeps everything after ``left``.
+    """
 
     features: torch.Tensor  # (T, F)
     left: int
-    right: int
-
-
-def chunk_features_bounds(total: int, chunk: int, context: int, multiple: int) -> Iterator[tuple]:
-    """(start, end, left, right) input-frame windows covering ``total`` frames.
-
-    Kept regions are ``chunk`` frames (a multiple of ``multiple``, the encoder's
-    subsampling) with up to ``context`` extra frames on each side.
-    """
-    chunk = max(multiple, chunk - chunk % multiple)
-    context -= context % multiple
-    for core in range(0, total, chunk):
-        start = max(0, core - context)
-        end = min(total, core + chunk + context)
-        yield start, end, core - start, end - min(total, core + chunk)
+    keep: int
 
 
 @torch.inference_mode()
@@ -69,10 +58,8 @@ def chunked_emissions(loaded: LoadedModel, chunks: Iterable[Chunk]) -> np.ndarra
     s = loaded.model.subsampling
     for chunk in chunks:
         lp = emissions(loaded, [chunk.features])[0]
-        n_total = int(output_lengths(torch.tensor([chunk.features.shape[0]]), loaded.model_cfg)[0])
         left = chunk.left // s
-        right = chunk.right // s
-        parts.append(lp[left : max(left, n_total - right)])
+        parts.append(lp[left : left + -(-chunk.keep // s)])
     if not parts:
         return np.zeros((0, len(loaded.alphabet)), dtype=np.float32)
     return np.concatenate(parts, axis=0)

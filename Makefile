@@ -1,0 +1,36 @@
+# `make demo` and `make test` install what they need: a .venv/ in the repo root
+# (pip install -e '.[dev]') and Debian's espeak-ng for synthetic speech.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO := runs/demo
+export PYTHONUNBUFFERED := 1
+
+.PHONY: demo test install espeak lint bench clean-demo
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  echo "installing espeak-ng (Debian package)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng >/dev/null; }
+
+test: $(STAMP) espeak
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check common asr handwriting tests bench
+
+demo: $(STAMP) espeak
+	bash docs/demo.sh $(DEMO)
+
+clean-demo:
+	rm -rf $(DEMO)

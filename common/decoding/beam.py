@@ -1,0 +1,221 @@
+"""CTC prefix beam search with optional word / char n-gram LM, lexicon and hotwords.
+
+The frame loop runs compiled (``_kernels``); this module prepares its inputs
+(label pruning per frame, blank-skip frames, scoring tables), answers its
+word-LM requests with KenLM, and turns the final beams into ``Hypothesis``
+objects. Legend: T frames, V labels (``labels[0]`` is the blank).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common.decoding import _kernels as K
+from common.decoding._hashing import EOS_WORD
+from common.decoding._scoring import LEX_OFF
+from common.decoding.align import align_tokens
+from common.decoding.char_lm import CharLM
+from common.decoding.hotwords import build_hotword_graph, parse_hotword
+from common.decoding.hypothesis import Hypothesis, word_spans
+from common.decoding.lm import ArpaWordLM, KenLMWordLM, load_word_lm
+from common.decoding.search_state import ensure_nodes, new_state, word_before
+from common.decoding.tables import LanguageModel, build_tables, with_kenlm_cache
+
+_LOGSUM_TOLERANCE = 0.1
+
+
+class EmissionError(ValueError):
+    """Log-probabilities of the wrong shape or kind."""
+
+
+def prune_tokens(lp: np.ndarray, topk: int, min_logp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Non-blank labels worth extending with, per frame, best first, as CSR.
+
+    A label is kept when it is among the ``topk`` best of its frame (0 = no limit)
+    and its log-prob is at least ``min_logp``; the frame's best label is always kept.
+
+    Returns:
+        (offsets (T + 1,), label ids): frame t's labels are ``ids[offsets[t]:offsets[t + 1]]``.
+    """
+    n_frames, n_labels = lp.shape
+    order = np.argsort(-lp, axis=1, kind="stable")  # (T, V) labels, best first
+    ranked = np.take_along_axis(lp, order, axis=1)
+    keep = ranked >= min_logp
+    keep[:, 0] = True  # the best label
+    if topk > 0:
+        rank = np.cumsum(order != 0, axis=1)  # (T, V) rank among non-blank labels
+        keep &= rank <= topk
+    keep &= order != 0
+    offsets = np.zeros(n_frames + 1, dtype=np.int64)
+    np.cumsum(keep.sum(axis=1), out=offsets[1:])
+    return offsets, order[keep].astype(np.int64)
+
+
+class CTCBeamDecoder:
+    """CTC prefix beam search over (T, V) log-probabilities.
+
+    Args:
+        labels: output symbols, ``labels[0]`` the blank; " " separates words.
+        beam_size: prefixes kept per frame.
+        lm: None, a path to a word n-gram model (ARPA, or KenLM binary), or a loaded
+            ``ArpaWordLM``, ``KenLMWordLM`` or ``CharLM``.
+        alpha: LM weight on natural-log probabilities.
+        beta: bonus per word (word LM) or per character (char LM).
+        lexicon: allowed words (file, first field per line, or list); other words are
+            never produced.
+        hotwords: entries ``"word"`` or ``"multi word phrase:boost"``.
+        hotword_weight: boost per word of entries given without ``:boost``.
+        token_topk: labels tried per frame (0 = all that pass ``token_min_logp``).
+        token_min_logp: labels below this log-prob in a frame are not tried.
+        blank_skip_threshold: frames with p(blank) above this only extend beams with
+            blank (1 = never skip).
+    """
+
+    def __init__(
+        self,
+        labels: list[str],
+        beam_size: int = 64,
+        lm: str | Path | LanguageModel | None = None,
+        alpha: float = 0.5,
+        beta: float = 1.0,
+        lexicon: str | Path | list[str] | None = None,
+        hotwords: list[str] | None = None,
+        hotword_weight: float = 5.0,
+        token_topk: int = 0,
+        token_min_logp: float = -12.0,
+        blank_skip_threshold: float = 0.999,
+    ) -> None:
+        _check_settings(labels, beam_size, token_topk, blank_skip_threshold)
+        self.labels = list(labels)
+        self.beam_size = beam_size
+        self.lm = load_word_lm(lm) if isinstance(lm, (str, Path)) else lm
+        if self.lm is not None and not isinstance(self.lm, (ArpaWordLM, KenLMWordLM, CharLM)):
+            raise TypeError(f"lm must be a path, ArpaWordLM, KenLMWordLM or CharLM, not {lm!r}")
+        self.token_topk = token_topk
+        self.token_min_logp = token_min_logp
+        self.skip_logp = math.log(blank_skip_threshold)
+        graph = build_hotword_graph(
+            [parse_hotword(h, hotword_weight) for h in hotwords or []], self.labels
+        )
+        self._hot_start = graph.start
+        self._tables, self._lm_start = build_tables(
+            self.labels, self.lm, alpha, beta, lexicon, graph
+        )
+
+    def decode(self, log_probs: np.ndarray | torch.Tensor) -> Hypothesis:
+        """Best hypothesis of one utterance of (T, V) log-probabilities."""
+        return self.decode_nbest(log_probs, 1)[0]
+
+    def decode_batch(self, batch: Sequence[np.ndarray | torch.Tensor]) -> list[Hypothesis]:
+        """Best hypothesis of each utterance (each (T_i, V))."""
+        return [self.decode(lp) for lp in batch]
+
+    def decode_nbest(self, log_probs: np.ndarray | torch.Tensor, k: int) -> list[Hypothesis]:
+        """Up to ``k`` best distinct hypotheses, best first.
+
+        Each has ``acoustic_score`` (ln P of the label sequence under CTC, summed over
+        its alignments kept by the search), ``lm_score`` (everything else: alpha-weighted
+        LM, beta bonuses, unknown-prefix penalties, hotword boosts) and ``score``, their sum.
+        """
+        if k < 1:
+            raise ValueError(f"n-best size must be at least 1, not {k}")
+        lp = self._check(log_probs)
+        state = self._search(lp)
+        extra = self._finish(state)
+        n = int(state.counters[K.N_BEAMS])
+        acoustic = np.logaddexp(state.beam_pb[:n], state.beam_pnb[:n])
+        valid = np.isfinite(extra)
+        if not valid.any():  # lexicon: no beam ends on a whole word; keep the best anyway
+            extra = np.where(np.isfinite(extra), extra, 0.0)
+            valid[:] = True
+        order = [i for i in np.argsort(-(acoustic + extra), kind="stable") if valid[i]]
+        return [self._hypothesis(lp, state, i, acoustic[i], extra[i]) for i in order[:k]]
+
+    def _check(self, log_probs: np.ndarray | torch.Tensor) -> np.ndarray:
+        """(T, V) float32 C array of log-probabilities, or EmissionError."""
+        if isinstance(log_probs, torch.Tensor):
+            log_probs = log_probs.detach().float().cpu().numpy()
+        lp = np.ascontiguousarray(log_probs, dtype=np.float32)
+        if lp.ndim != 2 or lp.shape[1] != len(self.labels):
+            raise EmissionError(f"expected (T, {len(self.labels)}) log-probs, got {lp.shape}")
+        if np.isnan(lp).any():
+            raise EmissionError("log-probs contain NaN")
+        if len(lp):
+            sums = np.logaddexp.reduce(lp.astype(np.float64), axis=1)
+            if np.abs(sums).max() > _LOGSUM_TOLERANCE:
+                raise EmissionError("rows of log_probs must be log-probabilities (log_softmax)")
+        return lp
+
+    def _search(self, lp: np.ndarray) -> K.State:
+        """Run the compiled frame loop to the end, answering its requests."""
+        offsets, tokens = prune_tokens(lp, self.token_topk, self.token_min_logp)
+        skip = lp[:, 0] > self.skip_logp
+        busy = int((~skip).sum())
+        lex_on = self._tables.lex_mode != LEX_OFF
+        state = new_state(
+            busy, self.beam_size, len(self.labels), self._lm_start, self._hot_start, lex_on
+        )
+        while True:
+            status = K.run_frames(lp, offsets, tokens, skip, self._tables, state)
+            if status == K.DONE:
+                return state
+            if status == K.NEED_NODES:
+                state = ensure_nodes(state, self.beam_size)
+            else:
+                self._answer(state)
+
+    def _finish(self, state: K.State) -> np.ndarray:
+        """Non-acoustic score of each final beam including its ending (-inf: invalid)."""
+        extra = np.zeros(int(state.counters[K.N_BEAMS]))
+        while K.finish(self._tables, state, extra) > 0:
+            self._answer(state)
+        return extra
+
+    def _answer(self, state: K.State) -> None:
+        """Score the word-LM requests of the last kernel call with KenLM."""
+        for lm_state, word_hash, node in state.req[: int(state.counters[K.N_REQ])].tolist():
+            word = "</s>" if word_hash == EOS_WORD else word_before(state, node, self.labels)
+            self.lm.add(lm_state, word_hash, word)
+        self._tables = with_kenlm_cache(self._tables, self.lm)
+
+    def _hypothesis(
+        self, lp: np.ndarray, state: K.State, beam: int, acoustic: float, extra: float
+    ) -> Hypothesis:
+        """Text, tokens and (force-aligned) frame spans of one final beam."""
+        tokens = []
+        node = int(state.beam_node[beam])
+        while node > 0:
+            tokens.append(int(state.nodes_i[node, K.TOKEN]))
+            node = int(state.nodes_i[node, K.PARENT])
+        tokens.reverse()
+        text = "".join(self.labels[t] for t in tokens)
+        starts, ends = align_tokens(lp, tuple(tokens))
+        return Hypothesis(
+            text=text,
+            tokens=tuple(tokens),
+            token_frames=starts,
+            token_end_frames=ends,
+            score=float(acoustic + extra),
+            acoustic_score=float(acoustic),
+            lm_score=float(extra),
+            words=word_spans(text, starts, ends),
+        )
+
+
+def _check_settings(labels: list[str], beam_size: int, topk: int, threshold: float) -> None:
+    """Reject settings that cannot work."""
+    if len(labels) < 2:
+        raise ValueError("labels need a blank and at least one symbol")
+    if len(set(labels)) != len(labels):
+        raise ValueError("labels must be unique")
+    if beam_size < 1:
+        raise ValueError(f"beam size must be at least 1, not {beam_size}")
+    if topk < 0:
+        raise ValueError(f"token_topk must be >= 0, not {topk}")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"blank_skip_threshold must be in (0, 1], not {threshold}")

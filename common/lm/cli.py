@@ -1,0 +1,98 @@
+"""The ``lm`` subcommand shared by the ``asr`` and ``handwriting`` command lines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from common.fileio import write_text_atomic
+from common.lm.arpa import LMBuildError, build_arpa
+from common.lm.text import SPACE_TOKEN, UNITS
+
+DEFAULT_ORDER = {"word": 3, "char": 6}
+
+_BUILD_DESCRIPTION = f"""\
+Estimate an n-gram language model with interpolated modified Kneser-Ney
+smoothing and write it in ARPA format (readable by KenLM and by
+`--lm FILE` of the decoding commands).
+
+Text is read one sentence per line, lowercased, and stripped of punctuation
+except apostrophes; hyphens and slashes separate words. With --unit char every
+character is a token and the word boundary is written as {SPACE_TOKEN} (decode
+with a char LM: DecoderConfig.lm_unit=char / --lm-unit char).
+"""
+
+
+def add_lm_parser(subparsers: argparse._SubParsersAction, default_unit: str = "word") -> None:
+    """Register ``lm build TEXT... -o LM.arpa --order N --unit word|char``.
+
+    Args:
+        subparsers: the ``add_subparsers()`` object of the program's parser.
+        default_unit: ``--unit`` default (``"word"`` for speech, ``"char"`` for handwriting).
+    """
+    if default_unit not in UNITS:
+        raise ValueError(f"default_unit must be one of {'|'.join(UNITS)}, not {default_unit!r}")
+    lm = subparsers.add_parser(
+        "lm",
+        help="build n-gram language models for beam search",
+        description="Language-model tools for the beam-search decoder.",
+    )
+    lm_sub = lm.add_subparsers(dest="lm_command", metavar="LM_COMMAND", required=True)
+    build = lm_sub.add_parser(
+        "build",
+        help="estimate a Kneser-Ney n-gram LM from text and write it as ARPA",
+        description=_BUILD_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument(
+        "text", nargs="+", type=Path, metavar="TEXT", help="plain-text file(s), one sentence a line"
+    )
+    build.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="LM.arpa",
+        help="where to write the ARPA model (written atomically; folders are created)",
+    )
+    build.add_argument(
+        "--order",
+        type=int,
+        default=None,
+        metavar="N",
+        help="highest n-gram order (default: 3 for word units, 6 for char units)",
+    )
+    build.add_argument(
+        "--unit",
+        choices=UNITS,
+        default=default_unit,
+        help=f"LM tokens: words, or characters with {SPACE_TOKEN} between words "
+        f"(default: {default_unit})",
+    )
+    build.set_defaults(func=run)
+
+
+def _read_sentences(paths: list[Path]) -> list[str]:
+    """All lines of ``paths``; a clear error for a missing or unreadable file."""
+    lines: list[str] = []
+    for path in paths:
+        if not path.is_file():
+            raise LMBuildError(f"text file not found: {path}")
+        try:
+            lines.extend(path.read_text(encoding="utf-8").splitlines())
+        except UnicodeDecodeError as err:
+            raise LMBuildError(f"{path} is not UTF-8 text ({err.reason})") from None
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """``lm build``: read the text, estimate, write the ARPA file; returns the exit status."""
+    order = args.order if args.order is not None else DEFAULT_ORDER[args.unit]
+    sentences = _read_sentences(args.text)
+    if not any(line.strip() for line in sentences):
+        raise LMBuildError(f"no text in {', '.join(str(p) for p in args.text)}")
+    arpa = build_arpa(sentences, order, args.unit)
+    write_text_atomic(args.output, arpa)
+    unigrams = arpa.split("\n", 2)[1].split("=")[1]
+    print(f"wrote {args.output}: {args.unit} {order}-gram, {unigrams} unigrams")
+    return 0

@@ -1,0 +1,65 @@
+"""Ink as JSON: the simplest way to hand the recognizer your own ink.
+
+Format (UTF-8)::
+
+    {
+      "strokes": [[[x, y, t], [x, y, t], ...], [[x, y, t], ...]],
+      "text": "transcript (optional)",
+      "id": "sample id (optional, default: the file name without extension)"
+    }
+
+Each stroke is a list of points in writing order, the pen down within a
+stroke and up between strokes. ``t`` is in seconds and may be left out in
+every point (``[x, y]``), in which case timestamps are synthesised
+(``handwriting.ink.synthesize_timestamps``). y may point up or down; say which
+when preprocessing (``PreprocessConfig.flip_y``: True for y down, the default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from handwriting.ink import Ink, InkError, make_ink, validate_ink
+from handwriting.readers.xmlsafe import MAX_FILE_BYTES, read_limited_bytes
+
+
+def parse_json_ink(data: object, default_id: str = "", where: str = "JSON ink") -> Ink:
+    """Ink from the decoded JSON object ``data`` (format in the module docstring).
+
+    Raises:
+        InkError: wrong structure or invalid ink.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("strokes"), list):
+        raise InkError(f"{where}: expected an object with a 'strokes' list")
+    text, ink_id = data.get("text", ""), data.get("id", default_id)
+    if not isinstance(text, str) or not isinstance(ink_id, str):
+        raise InkError(f"{where}: 'text' and 'id' must be strings")
+    strokes = data["strokes"]
+    for i, stroke in enumerate(strokes):
+        if not isinstance(stroke, list) or not all(
+            isinstance(p, list) and all(isinstance(v, (int, float)) for v in p) for p in stroke
+        ):
+            raise InkError(f"{where}: stroke {i} must be a list of [x, y] or [x, y, t] numbers")
+    try:
+        ink = make_ink(strokes, text=text, id=ink_id)
+    except ValueError as e:  # ragged points
+        raise InkError(f"{where}: {e}") from e
+    return validate_ink(ink)
+
+
+def read_json_ink(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> Ink:
+    """Ink of a JSON ink file (format in the module docstring).
+
+    Raises:
+        InkError: unreadable, malformed JSON, wrong structure or invalid ink.
+    """
+    raw = read_limited_bytes(path, max_bytes)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InkError(f"{path}: malformed JSON ({e})") from e
+    except RecursionError as e:
+        raise InkError(f"{path}: malformed JSON (nested too deeply)") from e
+    return parse_json_ink(data, default_id=Path(path).stem, where=str(path))

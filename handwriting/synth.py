@@ -1,0 +1,436 @@
+"""Synthetic online handwriting from Hershey vector fonts, written as IAM-OnDB.
+
+Each writer is a Hershey font plus a style seed; the seed draws the writer's
+slant, size, glyph width, letter and word spacing, baseline drift, jitter,
+pen speed and pauses. A text line is drawn glyph by glyph; consecutive
+polylines whose ends touch or nearly touch (cursive joins, the retraced
+arches of a cursive m, glyph parts) are merged into one pen-down stroke, dots
+are put in after their word, corners are rounded (Chaikin), and the pen moves
+with a bell-shaped speed profile sampled at 100 Hz, pausing between strokes.
+
+``synthesize_corpus`` writes the IAM-OnDB layout exactly (see
+``handwriting.readers.iam_ondb``): ``lineStrokes/w01/w01-000/w01-000u-01.xml``,
+``ascii/w01/w01-000/w01-000u.txt`` (with ``OCR:`` and ``CSR:`` sections),
+``trainset.txt`` (training writers), ``testset_v.txt`` (a few forms of training
+writers, kept out of ``trainset``), ``testset_f.txt`` (held-out writers, whose
+fonts and style seeds are disjoint from the training writers') and
+``forms.txt`` (form -> writer), so the real reader reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.resources
+import math
+import os
+import shutil
+import string
+import sys
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+from HersheyFonts import HersheyFonts
+from tqdm import tqdm
+
+from handwriting.ink import Ink
+from handwriting.writers import atomic_write_bytes, write_iam_ondb_line
+
+TRAIN_FONTS = ("cursive", "futural", "timesi", "scriptc")
+TEST_FONTS = ("scripts", "rowmans", "timesr")
+DRAWABLE = frozenset(string.ascii_letters + string.digits + " .,;:!?'\"-()")
+MAX_LINE_CHARS = 40
+LINES_PER_FORM = 6
+LINES_PER_WRITER = 24
+SAMPLE_RATE = 100.0  # Hz
+JOIN_GAP = 3.5  # glyph units: polylines whose ends are this close are drawn without lifting
+DOT_SIZE = 2.0  # glyph units: polylines no larger than this are dots, written after the word
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-"})
+
+
+class SynthError(ValueError):
+    """Bad synthesis request (arguments, sentences or output directory)."""
+
+
+def _drawn(low: float, high: float):
+    """A style field drawn uniformly from [low, high] by ``make_style``."""
+    return field(metadata={"range": (low, high)})
+
+
+@dataclass(frozen=True)
+class WriterStyle:
+    """One synthetic writer. Lengths are in glyph units (cap height 21)."""
+
+    writer: str
+    font: str
+    seed: int
+    slant_deg: float = _drawn(-8.0, 22.0)  # positive leans right
+    size: float = _drawn(8.0, 14.0)  # whiteboard units per glyph unit
+    width: float = _drawn(0.85, 1.2)  # horizontal stretch of glyphs
+    letter_spacing: float = _drawn(-0.5, 2.5)  # extra space after each glyph
+    word_spacing: float = _drawn(0.8, 1.6)  # factor on the font's space width
+    drift: float = _drawn(0.0, 2.5)  # amplitude of the wavy baseline
+    jitter: float = _drawn(0.05, 0.25)  # std of the smooth pen wobble
+    speed: float = _drawn(150.0, 260.0)  # peak pen speed, glyph units per second
+    pause: float = _drawn(0.05, 0.25)  # mean pen-up pause, seconds
+
+
+def make_style(writer: str, font: str, seed: int) -> WriterStyle:
+    """The style a seed gives a writer of ``font``."""
+    rng = np.random.default_rng(seed)
+    ranges = {f.name: f.metadata["range"] for f in fields(WriterStyle) if "range" in f.metadata}
+    drawn = {name: float(rng.uniform(*bounds)) for name, bounds in ranges.items()}
+    return WriterStyle(writer=writer, font=font, seed=seed, **drawn)
+
+
+def make_writers(
+    n_train: int, n_test: int, seed: int
+) -> tuple[list[WriterStyle], list[WriterStyle]]:
+    """Training and held-out writers; fonts and style seeds never shared between the two."""
+    seeds = np.random.default_rng(seed).choice(10**9, size=n_train + n_test, replace=False)
+    fonts = [TRAIN_FONTS[i % len(TRAIN_FONTS)] for i in range(n_train)]
+    fonts += [TEST_FONTS[i % len(TEST_FONTS)] for i in range(n_test)]
+    styles = [make_style(f"w{i + 1:02d}", f, int(seeds[i])) for i, f in enumerate(fonts)]
+    return styles[:n_train], styles[n_train:]
+
+
+@functools.cache
+def _glyphs(font: str) -> dict:
+    """Glyph table of a built-in Hershey font."""
+    fonts = HersheyFonts()
+    fonts.load_default_font(font)
+    return fonts.all_glyphs
+
+
+def clean_text(text: str) -> str:
+    """``text`` with plain quotes, undrawable characters made spaces, spaces collapsed."""
+    text = text.translate(_QUOTES)
+    return " ".join("".join(c if c in DRAWABLE else " " for c in text).split())
+
+
+def wrap_lines(sentence: str, max_chars: int = MAX_LINE_CHARS) -> list[str]:
+    """Greedy word wrap of a cleaned ``sentence`` into lines of at most ``max_chars``."""
+    lines, line = [], ""
+    for word in clean_text(sentence).split():
+        while len(word) > max_chars:  # a word longer than a line is cut
+            lines.extend([line, word[:max_chars]] if line else [word[:max_chars]])
+            line, word = "", word[max_chars:]
+        if line and len(line) + 1 + len(word) > max_chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
+
+
+def _glyph_polylines(text: str, style: WriterStyle) -> list[np.ndarray]:
+    """Pen-down polylines of ``text`` in glyph units (y down).
+
+    Polylines whose ends are at most ``JOIN_GAP`` apart in the font's own
+    spacing are merged; dots (i, j, punctuation) are written after their word.
+    """
+    glyphs = _glyphs(style.font)
+    polylines: list[np.ndarray] = []
+    dots: list[np.ndarray] = []
+    x = x_plain = 0.0  # pen position with and without this writer's spacing
+    last_plain_end = None
+    for char in text + " ":
+        glyph = glyphs[char]
+        if char == " ":
+            polylines, dots = polylines + dots, []
+            x += glyph.char_width * style.width * style.word_spacing
+            x_plain, last_plain_end = x_plain + glyph.char_width, None
+            continue
+        for stroke in glyph.strokes:
+            points = np.array(stroke, dtype=np.float64) - [glyph.left_offset, 0.0]
+            plain = points + [x_plain, 0.0]
+            placed = points * [style.width, 1.0] + [x, 0.0]
+            if np.ptp(points, axis=0).max() <= DOT_SIZE:
+                dots.append(placed)
+            elif last_plain_end is not None and np.hypot(*(plain[0] - last_plain_end)) <= JOIN_GAP:
+                polylines[-1] = np.vstack([polylines[-1], placed])
+                last_plain_end = plain[-1]
+            else:
+                polylines.append(placed)
+                last_plain_end = plain[-1]
+        x += glyph.char_width * style.width + style.letter_spacing
+        x_plain += glyph.char_width
+    return polylines
+
+
+def _chaikin(polyline: np.ndarray, iterations: int = 2) -> np.ndarray:
+    """Round the corners of ``polyline`` (N, 2), keeping its end points."""
+    for _ in range(iterations):
+        if len(polyline) < 3:
+            return polyline
+        q = 0.75 * polyline[:-1] + 0.25 * polyline[1:]  # (N - 1, 2)
+        r = 0.25 * polyline[:-1] + 0.75 * polyline[1:]
+        inner = np.stack([q, r], axis=1).reshape(-1, 2)[1:-1]  # (2N - 4, 2)
+        polyline = np.vstack([polyline[:1], inner, polyline[-1:]])
+    return polyline
+
+
+def _timed_samples(polyline: np.ndarray, speed: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pen positions every 1/SAMPLE_RATE s along ``polyline`` with a bell-shaped speed."""
+    seg = np.hypot(*np.diff(polyline, axis=0).T)
+    arc = np.r_[0.0, np.cumsum(seg)]
+    if arc[-1] <= 0:
+        return polyline[:1], np.zeros(1)
+    velocity = speed * (0.3 + 0.7 * np.sin(np.pi * arc / arc[-1]))
+    clock = np.r_[0.0, np.cumsum(seg / ((velocity[1:] + velocity[:-1]) / 2))]
+    times = np.arange(0.0, clock[-1], 1.0 / SAMPLE_RATE)
+    if len(times) > 1 and clock[-1] - times[-1] < 0.5 / SAMPLE_RATE:
+        times = times[:-1]  # so close to the end point that the end point replaces it
+    times = np.r_[times, clock[-1]]
+    xy = np.column_stack([np.interp(times, clock, polyline[:, k]) for k in range(2)])
+    return xy, times
+
+
+def _smooth_noise(rng: np.random.Generator, n: int, std: float) -> np.ndarray:
+    """(n, 2) Gaussian noise low-pass filtered over ~5 samples, of roughly ``std``."""
+    noise = rng.normal(0.0, std * np.sqrt(5), (n + 4, 2))
+    kernel = np.ones(5) / 5
+    return np.column_stack([np.convolve(noise[:, k], kernel, mode="valid") for k in range(2)])
+
+
+def render_line(
+    text: str,
+    style: WriterStyle,
+    rng: np.random.Generator,
+    origin: tuple[float, float] = (600.0, 1000.0),
+    t0: float = 0.0,
+) -> Ink:
+    """Draw ``text`` as ``style`` writes it: whiteboard units, y down, times in seconds.
+
+    Args:
+        text: characters of ``DRAWABLE`` only.
+        style: the writer.
+        rng: randomness of this particular line (drift phase, jitter, pauses).
+        origin: where the line's baseline starts.
+        t0: time of the first point.
+
+    Raises:
+        SynthError: undrawable characters or nothing to draw.
+    """
+    bad = sorted(set(text) - DRAWABLE)
+    if bad:
+        raise SynthError(f"cannot draw characters {''.join(bad)!r}")
+    polylines = [_chaikin(p) for p in _glyph_polylines(text, style)]
+    if not polylines:
+        raise SynthError(f"nothing to draw in {text!r}")
+    shear, skew = math.tan(math.radians(style.slant_deg)), math.tan(math.radians(rng.normal(0, 1)))
+    period, phase = rng.uniform(150, 400), rng.uniform(0, 2 * np.pi)
+    strokes, t, previous_end = [], t0, None
+    for polyline in polylines:
+        x, y = polyline[:, 0], polyline[:, 1]
+        y = y + style.drift * np.sin(2 * np.pi * x / period + phase) + x * skew
+        xy, times = _timed_samples(np.column_stack([x - y * shear, y]), style.speed)
+        xy = xy + _smooth_noise(rng, len(xy), style.jitter)
+        if previous_end is not None:
+            jump = np.hypot(*(xy[0] - previous_end))
+            t += style.pause * rng.uniform(0.5, 1.5) + jump / (2 * style.speed)
+        device = np.rint(xy * style.size + origin)
+        strokes.append(np.column_stack([device, np.round(t + times, 3)]))  # (N, 2) + (N,)
+        t, previous_end = t + times[-1] + 1.0 / SAMPLE_RATE, xy[-1]
+    return Ink(tuple(strokes), text=text)
+
+
+def load_sentences(path: str | None = None) -> list[str]:
+    """Sentences of a UTF-8 file (one a line, ``#`` lines skipped); the packaged ones if None."""
+    if path is None:
+        resource = importlib.resources.files("handwriting") / "resources" / "sentences.txt"
+        content = resource.read_text(encoding="utf-8")
+    elif Path(path).is_file():
+        content = Path(path).read_text(encoding="utf-8", errors="replace")
+    else:
+        raise SynthError(f"no such sentence file: {path}")
+    sentences = [s.strip() for s in content.splitlines() if clean_text(s) and s[:1] != "#"]
+    if not sentences:
+        raise SynthError(f"no drawable sentences in {path or 'the packaged sentences'}")
+    return sentences
+
+
+def _text_lines(sentences: list[str], n_lines: int, rng: np.random.Generator) -> list[str]:
+    """``n_lines`` wrapped lines from the sentences in random order (recycled if needed)."""
+    lines: list[str] = []
+    while len(lines) < n_lines:
+        for i in rng.permutation(len(sentences)):
+            lines.extend(wrap_lines(sentences[i]))
+    return lines[:n_lines]
+
+
+def _write_form(root: Path, form_id: str, style: WriterStyle, lines: list[str], seed: int) -> None:
+    """Ink files of one form's lines, stacked down the whiteboard, and its transcript file."""
+    group, form_dir = form_id.split("-")[0], form_id[:-1]
+    rng = np.random.default_rng([style.seed, seed, int(form_dir.split("-")[1])])
+    t = float(rng.uniform(100, 5000))
+    for number, text in enumerate(lines, start=1):
+        origin = (rng.uniform(400, 800), 1000 + number * 40 * style.size)
+        ink = render_line(text, style, rng, origin=origin, t0=t)
+        t = float(ink.points[-1, 2]) + rng.uniform(1.0, 3.0)
+        write_iam_ondb_line(
+            ink, root / "lineStrokes" / group / form_dir / f"{form_id}-{number:02d}.xml"
+        )
+    header = f"Synthetic form {form_id}, writer {style.writer} (Hershey font {style.font})"
+    body = "\n".join(lines)
+    transcript = f"{header}\n\nOCR:\n\n{body}\n\nCSR:\n\n{body}\n"
+    atomic_write_bytes(root / "ascii" / group / form_dir / f"{form_id}.txt", transcript.encode())
+
+
+Form = tuple[str, WriterStyle, list[str]]  # form id, writer, text lines
+
+
+def _plan_forms(lines: list[str], writers: list[WriterStyle]) -> list[Form]:
+    """Deal ``lines`` to ``writers`` in equal shares, cut into forms of LINES_PER_FORM."""
+    forms = []
+    for w, style in enumerate(writers):
+        share = lines[w :: len(writers)]
+        for k, start in enumerate(range(0, len(share), LINES_PER_FORM)):
+            forms.append((f"{style.writer}-{k:03d}u", style, share[start : start + LINES_PER_FORM]))
+    return forms
+
+
+def plan_corpus(
+    lines: list[str], seed: int, test_fraction: float
+) -> tuple[list[Form], dict[str, list[str]]]:
+    """Writers and forms for ``lines``, and the form ids of each split.
+
+    The first ``test_fraction`` of the lines go to held-out writers
+    (``testset_f``); about 5% of the training forms (at least one when there
+    are two) make ``testset_v``; the rest is ``trainset``.
+    """
+    n_test = min(round(test_fraction * len(lines)), len(lines) - 1)
+    n_train_writers = math.ceil((len(lines) - n_test) / LINES_PER_WRITER)
+    train_writers, test_writers = make_writers(
+        n_train_writers, math.ceil(n_test / LINES_PER_WRITER), seed
+    )
+    train_forms = _plan_forms(lines[n_test:], train_writers)
+    test_forms = _plan_forms(lines[:n_test], test_writers) if n_test else []
+    n_valid = round(0.05 * len(train_forms)) or (1 if len(train_forms) > 1 else 0)
+    rng = np.random.default_rng([seed, len(lines)])
+    valid = {train_forms[i][0] for i in rng.choice(len(train_forms), n_valid, replace=False)}
+    splits = {
+        "trainset": [f for f, _, _ in train_forms if f not in valid],
+        "testset_v": [f for f, _, _ in train_forms if f in valid],
+        "testset_f": [f for f, _, _ in test_forms],
+    }
+    return train_forms + test_forms, splits
+
+
+def _write_corpus(out: Path, forms: list[Form], splits: dict, seed: int, progress: bool) -> None:
+    """All files of the corpus, built in a temporary directory then renamed to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        for form_id, style, form_lines in tqdm(forms, desc="synth forms", disable=not progress):
+            _write_form(tmp, form_id, style, form_lines, seed)
+        for name, ids in splits.items():
+            atomic_write_bytes(tmp / f"{name}.txt", "".join(f"{i}\n" for i in ids).encode())
+        table = "".join(f"{form_id} {style.writer}\n" for form_id, style, _ in forms)
+        atomic_write_bytes(tmp / "forms.txt", table.encode())
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def synthesize_corpus(
+    out_dir: str | os.PathLike,
+    sentences: list[str],
+    n_lines: int,
+    seed: int = 0,
+    test_fraction: float = 0.15,
+    progress: bool = True,
+) -> dict:
+    """Write a synthetic IAM-OnDB corpus of ``n_lines`` lines to ``out_dir``, atomically.
+
+    The corpus is built in a temporary directory beside ``out_dir`` and renamed
+    into place at the end, so ``out_dir`` is either complete or absent.
+
+    Args:
+        out_dir: directory to create (it may exist only if empty).
+        sentences: source text, wrapped into lines of at most ``MAX_LINE_CHARS``.
+        n_lines: number of text lines to draw.
+        seed: seed of the whole corpus.
+        test_fraction: share of lines written by held-out writers (``testset_f``).
+        progress: show a progress bar.
+
+    Returns:
+        Summary: path, number of lines, forms per split, writers and fonts per side.
+
+    Raises:
+        SynthError: bad arguments, no drawable text, or a non-empty ``out_dir``.
+    """
+    out = Path(out_dir)
+    if n_lines < 1 or not 0 <= test_fraction < 1:
+        raise SynthError(
+            f"need lines >= 1 and 0 <= test fraction < 1, got {n_lines}, {test_fraction}"
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SynthError(f"output exists and is not an empty directory: {out}")
+    drawable = [s for s in sentences if clean_text(s)]
+    if not drawable:
+        raise SynthError("no drawable text in the sentences")
+    lines = _text_lines(drawable, n_lines, np.random.default_rng(seed))
+    forms, splits = plan_corpus(lines, seed, test_fraction)
+    _write_corpus(out, forms, splits, seed, progress)
+    held_out = set(splits["testset_f"])
+    sides = {"train": [f for f in forms if f[0] not in held_out]}
+    sides["test"] = [f for f in forms if f[0] in held_out]
+    return {
+        "path": str(out),
+        "lines": n_lines,
+        "forms": {name: len(ids) for name, ids in splits.items()},
+        "writers": {k: sorted({f[1].writer for f in v}) for k, v in sides.items()},
+        "fonts": {k: sorted({f[1].font for f in v}) for k, v in sides.items()},
+    }
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``synth OUT --lines N ...`` on a CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "synth",
+        help="write a synthetic online-handwriting corpus in IAM-OnDB layout",
+        description="Draw text lines with Hershey fonts in the styles of synthetic writers and "
+        "write them as an IAM-OnDB corpus (lineStrokes/, ascii/, trainset.txt, testset_v.txt, "
+        "testset_f.txt, forms.txt). Held-out writers (testset_f) use fonts and style seeds "
+        "that no training writer uses.",
+    )
+    add = parser.add_argument
+    add("out", metavar="OUT", help="directory to create (must not exist, or be empty)")
+    add("--lines", type=int, default=2000, metavar="N", help="text lines to draw (default 2000)")
+    add("--sentences", metavar="FILE", help="sentences, one a line (default: packaged LJSpeech)")
+    add("--seed", type=int, default=0, help="seed of the whole corpus (default 0)")
+    add(
+        "--test-fraction",
+        type=float,
+        default=0.15,
+        metavar="F",
+        help="share of lines by held-out writers, listed in testset_f.txt (default 0.15)",
+    )
+    add("--no-progress", action="store_true", help="do not show a progress bar")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``synth`` subcommand; 0 on success, 1 with a one-line error otherwise."""
+    try:
+        summary = synthesize_corpus(
+            args.out,
+            load_sentences(args.sentences),
+            args.lines,
+            seed=args.seed,
+            test_fraction=args.test_fraction,
+            progress=not args.no_progress,
+        )
+    except (ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    forms = ", ".join(f"{k} {v}" for k, v in summary["forms"].items())
+    print(f"wrote {summary['lines']} lines to {summary['path']} (forms: {forms})")
+    return 0

@@ -1,0 +1,157 @@
+"""Synthetic corpus: text handling, line drawing, IAM-OnDB layout read back by the real reader."""
+
+import argparse
+
+import numpy as np
+import pytest
+
+from handwriting import synth
+from handwriting.ink import validate_ink
+from handwriting.readers import read_iam_ondb, read_ink
+from handwriting.synth import (
+    DRAWABLE,
+    MAX_LINE_CHARS,
+    SynthError,
+    clean_text,
+    load_sentences,
+    make_writers,
+    render_line,
+    synthesize_corpus,
+    wrap_lines,
+)
+
+SENTENCES = [
+    "The tried and the untried, young and old, were herded together",
+    "It has used other Treasury law enforcement agents on special experiments.",
+    "Although Chief Rowley does not complain about the pay scale (1963)!",
+    "to avail himself of his powers; as it was difficult to bring home the derelictions",
+]
+
+
+def test_clean_and_wrap_keep_lines_short_and_drawable():
+    assert clean_text("caf\u00e9 \u201cquoted\u201d  [x]") == 'caf "quoted" x'
+    for sentence in SENTENCES + ["a" * 95 + " tail"]:
+        lines = wrap_lines(sentence)
+        assert lines and all(0 < len(line) <= MAX_LINE_CHARS for line in lines)
+        assert all(set(line) <= DRAWABLE for line in lines)
+        assert " ".join(lines).replace(" ", "") == clean_text(sentence).replace(" ", "")
+
+
+def test_packaged_sentences_and_custom_files(tmp_path):
+    packaged = load_sentences()
+    assert len(packaged) >= 1500
+    assert all(set(s) <= DRAWABLE for s in packaged[:200])
+    path = tmp_path / "s.txt"
+    path.write_text("# comment\nHello there.\n\n\u00e9\u00e9\u00e9\n")
+    assert load_sentences(str(path)) == ["Hello there."]
+    with pytest.raises(SynthError, match="no such sentence file"):
+        load_sentences(str(tmp_path / "missing.txt"))
+    path.write_text("\u00e9\u00e9\n")
+    with pytest.raises(SynthError, match="no drawable sentences"):
+        load_sentences(str(path))
+
+
+def test_writers_use_disjoint_fonts_and_seeds():
+    train, test = make_writers(9, 4, seed=1)
+    assert {w.font for w in train}.isdisjoint({w.font for w in test})
+    assert {w.seed for w in train}.isdisjoint({w.seed for w in test})
+    assert len({w.writer for w in train + test}) == 13
+
+
+def test_render_line_draws_timed_cursive_strokes():
+    train, _ = make_writers(1, 0, seed=0)
+    cursive = train[0]
+    assert cursive.font == "cursive"
+    ink = render_line("minimum", cursive, np.random.default_rng(0))
+    validate_ink(ink)
+    assert ink.text == "minimum"
+    assert [len(s) < 5 for s in ink.strokes] == [False, True, True]  # one stroke, then i dots
+    times = ink.points[:, 2]
+    assert np.all(np.diff(times) > 0)
+    assert np.allclose(np.diff(ink.strokes[0][:-1, 2]), 0.01)  # 100 Hz inside a stroke
+    with pytest.raises(SynthError, match="cannot draw"):
+        render_line("caf\u00e9", cursive, np.random.default_rng(0))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "corpus"
+    summary = synthesize_corpus(
+        out, SENTENCES, n_lines=14, seed=3, test_fraction=0.3, progress=False
+    )
+    return out, summary
+
+
+def test_corpus_has_the_iam_ondb_layout(corpus):
+    out, summary = corpus
+    assert {p.name for p in out.iterdir()} == {
+        "lineStrokes",
+        "ascii",
+        "trainset.txt",
+        "testset_v.txt",
+        "testset_f.txt",
+        "forms.txt",
+    }
+    assert (out / "lineStrokes/w01/w01-000/w01-000u-01.xml").is_file()
+    text = (out / "ascii/w01/w01-000/w01-000u.txt").read_text()
+    assert "OCR:" in text and "CSR:" in text
+    assert summary["lines"] == 14
+    assert not list(out.parent.glob(".corpus.tmp-*"))
+
+
+def test_real_reader_reads_the_corpus_back_with_disjoint_writers(corpus):
+    out, summary = corpus
+    splits = {name: read_iam_ondb(out, name) for name in ("trainset", "testset_v", "testset_f")}
+    assert sum(len(v) for v in splits.values()) == 14
+    train_writers = {e.speaker for e in splits["trainset"] + splits["testset_v"]}
+    test_writers = {e.speaker for e in splits["testset_f"]}
+    assert train_writers and test_writers and train_writers.isdisjoint(test_writers)
+    assert sorted(test_writers) == summary["writers"]["test"]
+    assert set(summary["fonts"]["train"]).isdisjoint(summary["fonts"]["test"])
+    valid_forms = {e.id[:-3] for e in splits["testset_v"]}
+    assert valid_forms and valid_forms.isdisjoint({e.id[:-3] for e in splits["trainset"]})
+    for example in splits["testset_f"][:2] + splits["trainset"][:2]:
+        ink = read_ink(example.path)
+        assert ink.num_points == example.length
+        assert set(example.text) <= DRAWABLE and 0 < len(example.text) <= MAX_LINE_CHARS
+
+
+def test_same_seed_same_corpus(tmp_path):
+    a = synthesize_corpus(tmp_path / "a", SENTENCES, 3, seed=5, progress=False)
+    b = synthesize_corpus(tmp_path / "b", SENTENCES, 3, seed=5, progress=False)
+    assert a["forms"] == b["forms"]
+    path = "lineStrokes/w01/w01-000/w01-000u-01.xml"
+    assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes()
+
+
+def test_bad_requests_fail_without_leaving_files(tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full/keep.txt").write_text("x")
+    with pytest.raises(SynthError, match="not an empty directory"):
+        synthesize_corpus(tmp_path / "full", SENTENCES, 2, progress=False)
+    with pytest.raises(SynthError, match="lines >= 1"):
+        synthesize_corpus(tmp_path / "new", SENTENCES, 0, progress=False)
+    with pytest.raises(SynthError, match="no drawable text"):
+        synthesize_corpus(tmp_path / "new", ["\u00e9\u00e9"], 2, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
+def run_cli(*argv):
+    parser = argparse.ArgumentParser(prog="handwriting")
+    synth.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_writes_a_corpus_and_reports_errors(tmp_path, capsys):
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("\n".join(SENTENCES))
+    out = tmp_path / "cli"
+    assert (
+        run_cli("synth", str(out), "--lines", "2", "--sentences", str(sentences), "--no-progress")
+        == 0
+    )
+    assert (out / "trainset.txt").is_file()
+    assert run_cli("synth", str(out), "--lines", "2", "--no-progress") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
