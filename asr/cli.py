@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from common.checkpoint import CheckpointError
-from common.cli_util import UserError, report_error
+from common.cli_util import run_cli
 
 EPILOG = "Run `asr train --help` for the Hydra training options (`asr train key=value ...`)."
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from common.lm.cli import add_lm_parser
-
     from asr import evaluate, synth, transcribe, tune_lm
+    from common.lm.cli import add_lm_parser
 
     parser = argparse.ArgumentParser(
         prog="asr", description="BiLSTM-CTC speech recognition.", epilog=EPILOG
@@ -32,24 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "train":
-        from asr.train import main as train_main
+def _train_main():
+    from asr.train import main
 
-        sys.argv = [f"{sys.argv[0]} train", *argv[1:]]
-        train_main()
-        return 0
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (UserError, CheckpointError, ValueError, OSError) as err:
-        report_error(str(err))
-        return 2
-    except KeyboardInterrupt:
-        report_error("interrupted")
-        return 130
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(argv, build_parser, _train_main)
 
 
 if __name__ == "__main__":

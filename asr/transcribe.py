@@ -12,8 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
-from common.decoding.factory import make_decoder
 from tqdm import tqdm
 
 from asr.audio import AudioError, audio_duration
@@ -31,6 +29,8 @@ from common.cli_util import (
     report_error,
 )
 from common.config import DecoderConfig
+from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
+from common.decoding.factory import make_decoder
 from common.fileio import write_text_atomic
 from common.inference import chunked_emissions
 
@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
             report_error(f"{path}: {err}")
             failed += 1
             continue
-        nbest = decoder.decode_nbest(log_probs, decoder_cfg.nbest) if decoder_cfg.nbest > 1 else None
+        k = decoder_cfg.nbest
+        nbest = decoder.decode_nbest(log_probs, k) if k > 1 else None
         hyp = nbest[0] if nbest else decoder.decode(log_probs)
         _emit(render(args.format, str(path), duration, hyp, spf, nbest), path, args)
         if args.plot:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 
 from asr.audio import read_audio
 from asr.features import featurize
@@ -16,6 +15,7 @@ from asr.readers import load_data
 from common.checkpoint import load_model
 from common.cli_util import UserError, add_common_model_arguments, default_model
 from common.config import DecoderConfig
+from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.fileio import write_text_atomic
 from common.scoring import compute_emissions
 from common.tuning import grid_search, parse_grid

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -69,3 +70,30 @@ def add_common_model_arguments(parser: argparse.ArgumentParser, default: str) ->
 def output_path(src: Path, output_dir: Path, suffix: str) -> Path:
     """``output_dir/<src stem><suffix>``."""
     return output_dir / (src.stem + suffix)
+
+
+def run_cli(
+    argv: list[str] | None,
+    build_parser: Callable[[], argparse.ArgumentParser],
+    train_main: Callable[[], Callable[[], object]],
+) -> int:
+    """Shared ``main`` of the task CLIs: ``train`` goes to Hydra, the rest to argparse.
+
+    User errors (``UserError``, ``ValueError`` subclasses, ``OSError``) are printed
+    as one line and give exit status 2; no traceback.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "train":
+        sys.argv = [f"{sys.argv[0]} train", *argv[1:]]
+        train_main()()
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UserError, ValueError, OSError) as err:
+        report_error(str(err))
+        return 2
+    except KeyboardInterrupt:
+        report_error("interrupted")
+        return 130

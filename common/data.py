@@ -34,7 +34,7 @@ class Example:
 
 
 class Batch(NamedTuple):
-    """Padded batch: features (B, T, F), feature_lengths (B,), targets (B, S), target_lengths (B,)."""
+    """Padded batch: features (B, T, F), lengths (B,), targets (B, S), target lengths (B,)."""
 
     features: torch.Tensor
     feature_lengths: torch.Tensor

@@ -7,9 +7,10 @@ kept, so they count as errors instead of crashing the run.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -89,3 +90,49 @@ def score(emission_set: EmissionSet, decoder: Any, progress: bool = False) -> di
         "search_seconds": round(decode_seconds, 3),
         "hypotheses": hyps,
     }
+
+
+def evaluate_and_report(
+    args: Any,
+    loaded: LoadedModel,
+    decoder_cfg: Any,
+    examples: list[Example],
+    features_of: Callable[[Example], torch.Tensor],
+    units: str,
+) -> int:
+    """The body of every ``evaluate`` command: score, print a summary, write ``--json``.
+
+    ``units`` names what ``Example.length`` measures (``audio_seconds`` or ``points``).
+    Returns the exit status: 1 when some inputs could not be read.
+    """
+    from common.cli_util import report_error
+    from common.decoding.factory import make_decoder
+    from common.fileio import write_text_atomic
+
+    decoder = make_decoder(decoder_cfg, loaded.alphabet)
+    progress = not args.no_progress
+    emission_set = compute_emissions(loaded, examples, features_of, args.batch_size, progress)
+    for uid, message in emission_set.failed:
+        report_error(f"{uid}: {message}")
+    metrics = score(emission_set, decoder, progress)
+    hyps = metrics.pop("hypotheses")
+    metrics[units] = round(emission_set.input_units, 2)
+    print(
+        f"WER {100 * metrics['wer']:.2f}%  CER {100 * metrics['cer']:.2f}%  "
+        f"utterances {metrics['utterances']}  {units} {metrics[units]:g}  "
+        f"decode {metrics['decode_seconds']:.1f}s"
+    )
+    if args.json is not None:
+        summary = {
+            "model": str(args.model),
+            "data": str(args.data),
+            "split": args.split,
+            "decoder": asdict(decoder_cfg),
+            **metrics,
+        }
+        summary["utterances_detail"] = [
+            {"id": i, "reference": r, "hypothesis": h}
+            for i, r, h in zip(emission_set.ids, emission_set.references, hyps, strict=True)
+        ]
+        write_text_atomic(args.json, json.dumps(summary, indent=2) + "\n")
+    return 1 if emission_set.failed else 0

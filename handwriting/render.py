@@ -135,6 +135,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("-o", "--output", required=True, metavar="PNG", help="image to write")
     parser.add_argument("--text", default=None, help="title (default: the file's transcript)")
     parser.add_argument("--y-up", action="store_true", help="the file's y axis points up")
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="CKPT",
+        help="recognise the ink with this checkpoint and draw the recognised text and "
+        "character spans (e.g. models/ink-synthetic.pt)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -144,9 +151,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         ink = read_ink(args.file)
         title = args.text if args.text is not None else ink.text
-        path = render_ink(ink, args.output, text=title, y_down=not args.y_up)
+        spans = None
+        if args.model is not None:
+            title, spans = _recognised(ink, args.model)
+        path = render_ink(ink, args.output, text=title, spans=spans, y_down=not args.y_up)
     except (ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
     return 0
+
+
+def _recognised(ink: Ink, model: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """Greedy recognition of ``ink`` and its character spans."""
+    from common.checkpoint import load_model
+    from common.decoding.factory import GreedyDecoder
+    from handwriting.modality import HANDWRITING
+    from handwriting.recognize import recognize_ink
+
+    loaded = load_model(model, modality="handwriting")
+    cfg = HANDWRITING.feature_config(loaded.features)
+    rec = recognize_ink(loaded, cfg, ink, GreedyDecoder(loaded.alphabet))
+    return rec.hypothesis.text, [(s.text, s.start, s.end) for s in rec.chars]

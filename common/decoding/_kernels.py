@@ -1,6 +1,6 @@
 """Compiled (numba) frame loop of the CTC prefix beam search.
 
-A beam is a node (one per surviving prefix; ``nodes_i`` columns below) with
+A beam is a node (one per surviving prefix; ``Nodes.ints`` columns below) with
 its blank / non-blank log probabilities. A prefix is identified by a 64-bit
 hash of its labels, so the candidates of a frame that spell the same prefix
 are merged through a small per-frame hash table (a collision, about 2^-64
@@ -25,7 +25,15 @@ import numba as nb
 import numpy as np
 
 from common.decoding._hashing import mix_char
-from common.decoding._scoring import MISSING, OK, Tables, transition, utterance_end
+from common.decoding._scoring import (
+    LEX_HARD,
+    LEX_OFF,
+    MISSING,
+    OK,
+    Tables,
+    utterance_end,
+    word_end,
+)
 
 PARENT, TOKEN, LM_STATE, WORD, LEX, HOT, PHASH = range(7)
 NODE_COLS = 7
@@ -35,27 +43,47 @@ DONE, NEED_LM, NEED_NODES = 0, 1, 2
 ROOT_HASH = 0x2545F4914F6CDD1D
 
 
+class Nodes(NamedTuple):
+    ints: np.ndarray  # (cap, NODE_COLS) int64
+    score: np.ndarray  # (cap,) float64 non-acoustic score of the prefix
+
+
+class Beams(NamedTuple):
+    node: np.ndarray  # (B,) int64
+    pb: np.ndarray  # (B,) ln P(prefix, path ends in blank)
+    pnb: np.ndarray  # (B,) ln P(prefix, path ends in its last label)
+
+
+class Slots(NamedTuple):
+    """Candidates of one frame, (B * V,) each."""
+
+    node: np.ndarray  # node of the prefix, -1 for a new prefix
+    parent: np.ndarray  # parent node of a new prefix
+    token: np.ndarray  # its last label
+    pb: np.ndarray
+    pnb: np.ndarray
+    extra: np.ndarray  # non-acoustic score
+    attr: np.ndarray  # (B * V, 5) int64: LM state, word hash, trie node, hotword, prefix hash
+
+
+class Lookup(NamedTuple):
+    """Per-frame prefix hash -> slot table; entries from older passes count as empty."""
+
+    key: np.ndarray  # (H,) int64, H a power of 2 >= 4B
+    slot: np.ndarray
+    stamp: np.ndarray
+
+
 class State(NamedTuple):
     """Mutable search arrays (Python replaces the node arrays to grow them)."""
 
-    nodes_i: np.ndarray  # (cap, NODE_COLS) int64
-    nodes_f: np.ndarray  # (cap,) float64 non-acoustic score of the prefix
-    counters: np.ndarray  # (N_COUNTERS,) int64, indexed by N_NODES ... NEXT_T
-    beam_node: np.ndarray  # (B,) int64
-    beam_pb: np.ndarray  # (B,) ln P(prefix, path ends in blank)
-    beam_pnb: np.ndarray  # (B,) ln P(prefix, path ends in its last label)
-    c_node: np.ndarray  # (B * V,) candidate slots: node, -1 for a new prefix
-    c_parent: np.ndarray  # parent node of a new prefix
-    c_token: np.ndarray  # its last label
-    c_pb: np.ndarray
-    c_pnb: np.ndarray
-    c_extra: np.ndarray  # non-acoustic score
-    c_attr: np.ndarray  # (B * V, 5) int64: LM state, word hash, lexicon, hotword, prefix hash
-    ht_key: np.ndarray  # (H,) per-frame prefix hash -> slot table, H a power of 2 >= 4B
-    ht_slot: np.ndarray
-    ht_pass: np.ndarray  # pass that wrote the entry (older entries count as empty)
+    nodes: Nodes
+    beams: Beams
+    slots: Slots
+    lookup: Lookup
     heap: np.ndarray  # (B,) min-heap of the best candidate scores so far
-    req: np.ndarray  # (B, 3) int64: LM state, word hash, node ending the word
+    counters: np.ndarray  # (N_COUNTERS,) int64, indexed by N_NODES ... NEXT_T
+    req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node ending the word
 
 
 @nb.njit(cache=True, inline="always")
@@ -70,29 +98,51 @@ def _lse(a: float, b: float) -> float:
 
 
 @nb.njit(cache=True)
-def _find(st: State, key: int) -> int:
-    """Slot of the prefix with hash ``key`` in this frame, or -1."""
-    mask = st.ht_key.shape[0] - 1
+def _find(keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int) -> int:
+    """Slot of the prefix with hash ``key`` in pass ``now``, or -1."""
+    mask = keys.shape[0] - 1
     i = (key ^ (key >> 29)) & mask
-    while st.ht_pass[i] == st.counters[PASS]:
-        if st.ht_key[i] == key:
-            return st.ht_slot[i]
+    while stamps[i] == now:
+        if keys[i] == key:
+            return slots[i]
         i = (i + 1) & mask
     return -1
 
 
 @nb.njit(cache=True)
-def _remember(st: State, key: int, slot: int) -> None:
-    mask = st.ht_key.shape[0] - 1
+def _remember(lookup: Lookup, now: int, key: int, slot: int) -> None:
+    keys, slots, stamps = lookup
+    mask = keys.shape[0] - 1
     i = (key ^ (key >> 29)) & mask
-    while st.ht_pass[i] == st.counters[PASS]:
+    while stamps[i] == now:
         i = (i + 1) & mask
-    st.ht_key[i], st.ht_slot[i], st.ht_pass[i] = key, slot, st.counters[PASS]
+    keys[i], slots[i], stamps[i] = key, slot, now
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
+def _trie_child(
+    start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, token: int
+) -> int:
+    """Child of trie ``node`` by ``token``, or -1 (also for node -1)."""
+    if node < 0:
+        return -1
+    for e in range(start[node], start[node + 1]):
+        if tok[e] == token:
+            return child[e]
+    return -1
+
+
+@nb.njit(cache=True)
+def _request(req: np.ndarray, counters: np.ndarray, state: int, word: int, node: int) -> None:
+    """Ask Python for the KenLM score of ``word`` after ``state`` (``node`` spells the word)."""
+    i = counters[N_REQ]
+    req[i, 0], req[i, 1], req[i, 2] = state, word, node
+    counters[N_REQ] = i + 1
+
+
+@nb.njit(cache=True)
 def _push(heap: np.ndarray, n: int, value: float) -> int:
-    """Offer ``value`` to the bounded min-heap of size ``n``; returns the new size."""
+    """Offer ``value`` to the bounded min-heap holding ``n`` values; returns the new count."""
     if n < heap.shape[0]:
         i = n
         heap[i] = value
@@ -117,104 +167,143 @@ def _push(heap: np.ndarray, n: int, value: float) -> int:
 
 
 @nb.njit(cache=True)
-def _add_slot(st: State, node: int, pb: float, pnb: float, extra: float) -> int:
-    """Claim the next candidate slot (``node`` -1: a prefix without a node yet)."""
-    c = st.counters[N_SLOTS]
-    st.c_node[c], st.c_pb[c], st.c_pnb[c], st.c_extra[c] = node, pb, pnb, extra
-    st.counters[N_SLOTS] = c + 1
-    return c
-
-
-@nb.njit(cache=True)
-def _request(st: State, i: int, lm: int, word: int, node: int) -> None:
-    """Ask Python for the LM score of ``word`` after state ``lm`` (``node`` spells it)."""
-    st.req[i, 0], st.req[i, 1], st.req[i, 2] = lm, word, node
+def _add_slot(slots: Slots, c: int, node: int, pb: float, pnb: float, extra: float) -> None:
+    slots.node[c], slots.pb[c], slots.pnb[c], slots.extra[c] = node, pb, pnb, extra
 
 
 @nb.njit(cache=True)
 def _stays(lp: np.ndarray, t: int, st: State) -> int:
-    """One slot per beam for its prefix staying the same; returns the heap size."""
-    st.counters[PASS] += 1
-    st.counters[N_SLOTS] = 0
+    """One slot per beam for its prefix staying the same; returns the heap count."""
+    nodes, beams, slots, now = st.nodes, st.beams, st.slots, st.counters[PASS]
     n_heap = 0
     for i in range(st.counters[N_BEAMS]):
-        node, pb, pnb = st.beam_node[i], st.beam_pb[i], st.beam_pnb[i]
-        last = st.nodes_i[node, TOKEN]
+        node, pb, pnb = beams.node[i], beams.pb[i], beams.pnb[i]
+        last = nodes.ints[node, TOKEN]
         stay_nb = pnb + lp[t, last] if last > 0 else -np.inf
         stay_b = _lse(pb, pnb) + lp[t, 0]
-        c = _add_slot(st, node, stay_b, stay_nb, st.nodes_f[node])
-        _remember(st, st.nodes_i[node, PHASH], c)
-        n_heap = _push(st.heap, n_heap, _lse(stay_b, stay_nb) + st.nodes_f[node])
+        _add_slot(slots, i, node, stay_b, stay_nb, nodes.score[node])
+        _remember(st.lookup, now, nodes.ints[node, PHASH], i)
+        n_heap = _push(st.heap, n_heap, _lse(stay_b, stay_nb) + nodes.score[node])
+    st.counters[N_SLOTS] = st.counters[N_BEAMS]
     return n_heap
 
 
 @nb.njit(cache=True)
 def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
-    """Score of each beam, and whether another beam extends it by one label."""
-    n = st.counters[N_BEAMS]
+    """Beams best first, and whether another beam extends each by one label."""
+    nodes, beams, n = st.nodes, st.beams, st.counters[N_BEAMS]
     totals = np.empty(n)
     has_child = np.zeros(n, dtype=np.bool_)
     for i in range(n):
-        node = st.beam_node[i]
-        totals[i] = _lse(st.beam_pb[i], st.beam_pnb[i]) + st.nodes_f[node]
-        parent = st.nodes_i[node, PARENT]
+        node = beams.node[i]
+        totals[i] = _lse(beams.pb[i], beams.pnb[i]) + nodes.score[node]
+        parent = nodes.ints[node, PARENT]
         if parent >= 0:
-            p = _find(st, st.nodes_i[parent, PHASH])
+            keys, slots, stamps = st.lookup
+            p = _find(keys, slots, stamps, st.counters[PASS], nodes.ints[parent, PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
-    return totals, has_child
+    return np.argsort(-totals), has_child
 
 
 @nb.njit(cache=True)
 def _expand(lp: np.ndarray, t: int, toks: np.ndarray, tb: Tables, st: State) -> int:
-    """Candidate slots of frame ``t``; returns the number of LM misses (0: frame complete).
+    """Candidate slots of frame ``t``; returns the number of KenLM misses (0: complete).
 
     ``toks`` holds the frame's labels, best first.
     """
+    st.counters[PASS] += 1
     n_heap = _stays(lp, t, st)
-    full = st.heap.shape[0]
-    misses = 0
-    totals, has_child = _beam_order(st)
-    for i in np.argsort(-totals):
-        node, pb, pnb = st.beam_node[i], st.beam_pb[i], st.beam_pnb[i]
-        last, extra = st.nodes_i[node, TOKEN], st.nodes_f[node]
-        total = _lse(pb, pnb)
-        for token in toks:
-            add = (pb if token == last else total) + lp[t, token]
-            key = mix_char(st.nodes_i[node, PHASH], token + 1)
-            s = _find(st, key)
-            if s >= 0:  # the extension is a prefix already in the beam: merge
-                st.c_pnb[s] = _lse(st.c_pnb[s], add)
-                continue
-            if n_heap == full and total + lp[t, token] + extra + tb.bound[token] < st.heap[0]:
-                if has_child[i]:
-                    continue  # later labels may still be merges
-                break  # labels come best first: nothing later can make it
-            if add == -np.inf:
-                continue
-            attr = st.nodes_i[node]
-            status, delta, lm, word, lex, hot = transition(
-                tb, attr[LM_STATE], attr[WORD], attr[LEX], attr[HOT], token
-            )
-            if status == MISSING:
-                _request(st, misses, lm, word, node)
-                misses += 1
-            elif status == OK and misses == 0:
-                c = _add_slot(st, -1, -np.inf, add, extra + delta)
-                st.c_parent[c], st.c_token[c] = node, token
-                st.c_attr[c, 0], st.c_attr[c, 1], st.c_attr[c, 2] = lm, word, lex
-                st.c_attr[c, 3], st.c_attr[c, 4] = hot, key
-                n_heap = _push(st.heap, n_heap, add + extra + delta)
-    return misses
+    order, has_child = _beam_order(st)
+    for i in order:
+        n_heap = _extend_beam(lp, t, toks, i, has_child[i], n_heap, tb, st)
+    return st.counters[N_REQ]
 
 
 @nb.njit(cache=True)
-def _select(st: State, beam_size: int) -> np.ndarray:
-    """Slots of the ``beam_size`` best candidates (impossible ones dropped)."""
-    n = st.counters[N_SLOTS]
+def _extend_beam(
+    lp: np.ndarray,
+    t: int,
+    toks: np.ndarray,
+    i: int,
+    has_child: bool,
+    n_heap: int,
+    tb: Tables,
+    st: State,
+) -> int:
+    """Candidates extending beam ``i`` by the frame's labels; returns the heap count.
+
+    Arrays are taken out of their groups once: a numba call per label with the
+    groups as arguments would reference-count every array in them.
+    """
+    ints, nscore = st.nodes
+    lk_key, lk_slot, lk_stamp = st.lookup
+    s_node, s_parent, s_token, s_pb, s_pnb, s_extra, s_attr = st.slots
+    heap, bound, codes, sep = st.heap, tb.labels.bound, tb.labels.codes, tb.labels.sep
+    lex, char, hot = tb.lexicon, tb.char_lm, tb.hotwords
+    now, full, n_slots = st.counters[PASS], heap.shape[0], st.counters[N_SLOTS]
+    node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
+    extra, total = nscore[node], _lse(pb, pnb)
+    last, phash = ints[node, TOKEN], ints[node, PHASH]
+    state0, word0, lex0, hot0 = (
+        ints[node, LM_STATE],
+        ints[node, WORD],
+        ints[node, LEX],
+        ints[node, HOT],
+    )
+    for token in toks:
+        add = (pb if token == last else total) + lp[t, token]
+        key = mix_char(phash, token + 1)
+        s = _find(lk_key, lk_slot, lk_stamp, now, key)
+        if s >= 0:  # the extension is a prefix already in the beam: merge
+            s_pnb[s] = _lse(s_pnb[s], add)
+            continue
+        if n_heap == full and total + lp[t, token] + extra + bound[token] < heap[0]:
+            if has_child:
+                continue  # later labels may still be merges
+            break  # labels come best first: no later one can make it
+        if add == -np.inf:
+            continue
+        state, word, trie, delta = state0, word0, lex0, 0.0
+        if token == sep:
+            if word != 0:
+                status, delta, state = word_end(lex, tb.word_lm, state, word, trie)
+                if status == MISSING:
+                    _request(st.req, st.counters, state, word, node)
+                if status != OK:
+                    continue
+            word, trie = 0, 0 if lex.mode != LEX_OFF else -1
+        else:
+            word = mix_char(word, codes[token])
+            if lex.mode != LEX_OFF:
+                nxt = _trie_child(lex.start, lex.tok, lex.child, trie, token)
+                if nxt < 0 and lex.mode == LEX_HARD:
+                    continue
+                if nxt < 0 and trie >= 0:
+                    delta += lex.penalty  # the partial word just left the vocabulary
+                trie = nxt
+        if char.on:
+            delta += char.alpha * char.logp[state, token] + char.beta
+            state = char.next[state, token]
+        delta += hot.delta[hot0, token]
+        if st.counters[N_REQ] > 0:
+            continue  # the frame is redone once the LM answered: no slots needed
+        s_node[n_slots], s_parent[n_slots], s_token[n_slots] = -1, node, token
+        s_pb[n_slots], s_pnb[n_slots], s_extra[n_slots] = -np.inf, add, extra + delta
+        s_attr[n_slots, 0], s_attr[n_slots, 1], s_attr[n_slots, 2] = state, word, trie
+        s_attr[n_slots, 3], s_attr[n_slots, 4] = hot.next[hot0, token], key
+        n_heap = _push(heap, n_heap, add + extra + delta)
+        n_slots += 1
+    st.counters[N_SLOTS] = n_slots
+    return n_heap
+
+
+@nb.njit(cache=True)
+def _select(slots: Slots, n: int, beam_size: int) -> np.ndarray:
+    """Slots of the ``beam_size`` best of ``n`` candidates (impossible ones dropped)."""
     score = np.empty(n)
     for c in range(n):
-        score[c] = _lse(st.c_pb[c], st.c_pnb[c]) + st.c_extra[c]
+        score[c] = _lse(slots.pb[c], slots.pnb[c]) + slots.extra[c]
     live = np.flatnonzero(score > -np.inf)
     if live.shape[0] <= beam_size:
         return live
@@ -235,27 +324,28 @@ def _select(st: State, beam_size: int) -> np.ndarray:
 @nb.njit(cache=True)
 def _commit(st: State, keep: np.ndarray) -> None:
     """Make the kept slots the new beams, creating nodes for new prefixes."""
+    nodes, beams, slots = st.nodes, st.beams, st.slots
     for j in range(keep.shape[0]):
         c = keep[j]
-        node = st.c_node[c]
+        node = slots.node[c]
         if node < 0:
             node = st.counters[N_NODES]
             st.counters[N_NODES] = node + 1
-            st.nodes_i[node, PARENT], st.nodes_i[node, TOKEN] = st.c_parent[c], st.c_token[c]
-            st.nodes_i[node, LM_STATE : PHASH + 1] = st.c_attr[c]
-            st.nodes_f[node] = st.c_extra[c]
-        st.beam_node[j], st.beam_pb[j], st.beam_pnb[j] = node, st.c_pb[c], st.c_pnb[c]
+            nodes.ints[node, PARENT], nodes.ints[node, TOKEN] = slots.parent[c], slots.token[c]
+            nodes.ints[node, LM_STATE : PHASH + 1] = slots.attr[c]
+            nodes.score[node] = slots.extra[c]
+        beams.node[j], beams.pb[j], beams.pnb[j] = node, slots.pb[c], slots.pnb[c]
     st.counters[N_BEAMS] = keep.shape[0]
 
 
 @nb.njit(cache=True)
-def _blank_frame(lp: np.ndarray, t: int, st: State) -> None:
+def _blank_frame(lp: np.ndarray, t: int, nodes: Nodes, beams: Beams, n: int) -> None:
     """A frame that is almost surely blank: every beam just absorbs it, no new prefixes."""
-    for i in range(st.counters[N_BEAMS]):
-        last = st.nodes_i[st.beam_node[i], TOKEN]
-        pb, pnb = st.beam_pb[i], st.beam_pnb[i]
-        st.beam_pb[i] = _lse(pb, pnb) + lp[t, 0]
-        st.beam_pnb[i] = pnb + lp[t, last] if last > 0 else -np.inf
+    for i in range(n):
+        last = nodes.ints[beams.node[i], TOKEN]
+        pb, pnb = beams.pb[i], beams.pnb[i]
+        beams.pb[i] = _lse(pb, pnb) + lp[t, 0]
+        beams.pnb[i] = pnb + lp[t, last] if last > 0 else -np.inf
 
 
 @nb.njit(cache=True, nogil=True)
@@ -274,19 +364,18 @@ def run_frames(
         tok_ptr, tok_ids: CSR lists of the non-blank labels tried per frame, best first.
         skip: (T,) bool, frames handled by ``_blank_frame``.
     """
-    beam_size = st.beam_node.shape[0]
+    beam_size = st.beams.node.shape[0]
     for t in range(st.counters[NEXT_T], lp.shape[0]):
         st.counters[NEXT_T] = t
         if skip[t]:
-            _blank_frame(lp, t, st)
+            _blank_frame(lp, t, st.nodes, st.beams, st.counters[N_BEAMS])
             continue
-        if st.counters[N_NODES] + beam_size > st.nodes_i.shape[0]:
+        if st.counters[N_NODES] + beam_size > st.nodes.ints.shape[0]:
             return NEED_NODES
-        misses = _expand(lp, t, tok_ids[tok_ptr[t] : tok_ptr[t + 1]], tb, st)
-        if misses > 0:
-            st.counters[N_REQ] = misses
+        st.counters[N_REQ] = 0
+        if _expand(lp, t, tok_ids[tok_ptr[t] : tok_ptr[t + 1]], tb, st) > 0:
             return NEED_LM
-        _commit(st, _select(st, beam_size))
+        _commit(st, _select(st.slots, st.counters[N_SLOTS], beam_size))
     st.counters[NEXT_T] = lp.shape[0]
     return DONE
 
@@ -297,15 +386,12 @@ def finish(tb: Tables, st: State, extra: np.ndarray) -> int:
 
     Returns the number of KenLM misses (requests in ``req``); call again once answered.
     """
-    misses = 0
+    st.counters[N_REQ] = 0
     for i in range(st.counters[N_BEAMS]):
-        attr = st.nodes_i[st.beam_node[i]]
-        status, delta, lm, word = utterance_end(
-            tb, attr[LM_STATE], attr[WORD], attr[LEX], attr[HOT]
-        )
-        extra[i] = st.nodes_f[st.beam_node[i]] + delta if status == OK else -np.inf
+        node = st.beams.node[i]
+        row = st.nodes.ints[node]
+        status, delta, lm, word = utterance_end(tb, row[LM_STATE], row[WORD], row[LEX], row[HOT])
+        extra[i] = st.nodes.score[node] + delta if status == OK else -np.inf
         if status == MISSING:
-            _request(st, misses, lm, word, st.beam_node[i])
-            misses += 1
-    st.counters[N_REQ] = misses
-    return misses
+            _request(st.req, st.counters, lm, word, node)
+    return st.counters[N_REQ]

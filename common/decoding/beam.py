@@ -128,7 +128,7 @@ class CTCBeamDecoder:
         state = self._search(lp)
         extra = self._finish(state)
         n = int(state.counters[K.N_BEAMS])
-        acoustic = np.logaddexp(state.beam_pb[:n], state.beam_pnb[:n])
+        acoustic = np.logaddexp(state.beams.pb[:n], state.beams.pnb[:n])
         valid = np.isfinite(extra)
         if not valid.any():  # lexicon: no beam ends on a whole word; keep the best anyway
             extra = np.where(np.isfinite(extra), extra, 0.0)
@@ -156,7 +156,7 @@ class CTCBeamDecoder:
         offsets, tokens = prune_tokens(lp, self.token_topk, self.token_min_logp)
         skip = lp[:, 0] > self.skip_logp
         busy = int((~skip).sum())
-        lex_on = self._tables.lex_mode != LEX_OFF
+        lex_on = self._tables.lexicon.mode != LEX_OFF
         state = new_state(
             busy, self.beam_size, len(self.labels), self._lm_start, self._hot_start, lex_on
         )
@@ -188,10 +188,10 @@ class CTCBeamDecoder:
     ) -> Hypothesis:
         """Text, tokens and (force-aligned) frame spans of one final beam."""
         tokens = []
-        node = int(state.beam_node[beam])
+        node = int(state.beams.node[beam])
         while node > 0:
-            tokens.append(int(state.nodes_i[node, K.TOKEN]))
-            node = int(state.nodes_i[node, K.PARENT])
+            tokens.append(int(state.nodes.ints[node, K.TOKEN]))
+            node = int(state.nodes.ints[node, K.PARENT])
         tokens.reverse()
         text = "".join(self.labels[t] for t in tokens)
         starts, ends = align_tokens(lp, tuple(tokens))

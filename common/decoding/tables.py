@@ -66,6 +66,79 @@ def _score_bounds(
     return bound
 
 
+def _lexicon_tables(
+    labels: Sequence[str], lm: LanguageModel | None, lexicon: str | Path | list[str] | None
+) -> S.LexiconTables:
+    mode, trie = _trie(labels, lm, lexicon)
+    if trie is None:
+        trie = CharTrie(
+            start=np.zeros(2, np.int32),
+            tokens=np.zeros(1, np.int32),
+            children=np.zeros(1, np.int32),
+            final=np.zeros(1, np.bool_),
+            n_words=0,
+        )
+    words = _word_ids(trie, labels, lm) if isinstance(lm, ArpaWordLM) else np.zeros(1, np.int64)
+    return S.LexiconTables(
+        mode, UNK_PREFIX_PENALTY, trie.start, trie.tokens, trie.children, trie.final, words
+    )
+
+
+def _word_lm_tables(lm: LanguageModel | None, alpha: float, beta: float) -> S.WordLMTables:
+    zeros_f, zeros_i = np.zeros(2), np.zeros(2, dtype=np.int64)
+    empty = S.WordLMTables(
+        kind=S.LM_NONE,
+        alpha=alpha,
+        beta=beta,
+        keys=np.full(2, EMPTY_KEY, dtype=np.int64),
+        logp=zeros_f,
+        next=zeros_i,
+        backoff=zeros_f,
+        suffix=zeros_i,
+        uni_logp=zeros_f,
+        uni_next=zeros_i,
+        eos=0,
+        unk=0,
+    )
+    if isinstance(lm, KenLMWordLM):
+        return empty._replace(
+            kind=S.LM_KENLM, keys=lm.table.keys, logp=lm.table.logp, next=lm.table.next
+        )
+    if isinstance(lm, ArpaWordLM):
+        return empty._replace(
+            kind=S.LM_ARPA,
+            keys=lm.ngrams.keys,
+            logp=lm.ngrams.logp,
+            next=lm.ngrams.next,
+            backoff=lm.backoff,
+            suffix=lm.suffix,
+            uni_logp=lm.unigram_logp,
+            uni_next=lm.unigram_next,
+            eos=lm.eos,
+            unk=lm.unk,
+        )
+    return empty
+
+
+def _char_lm_tables(
+    labels: Sequence[str], lm: LanguageModel | None, alpha: float, beta: float
+) -> tuple[S.CharLMTables, int]:
+    """Char-LM tables (a dummy when there is none) and the LM state of the empty prefix."""
+    if isinstance(lm, CharLM):
+        t = lm.tables(labels)
+        return S.CharLMTables(True, alpha, beta, t.logp, t.next, t.eos), t.start
+    v = len(labels)
+    dummy = S.CharLMTables(
+        on=False,
+        alpha=alpha,
+        beta=beta,
+        logp=np.zeros((1, v), np.float32),
+        next=np.zeros((1, v), np.int32),
+        eos=np.zeros(1, np.float32),
+    )
+    return dummy, lm.start if isinstance(lm, ArpaWordLM) else 0
+
+
 def build_tables(
     labels: Sequence[str],
     lm: LanguageModel | None,
@@ -75,51 +148,23 @@ def build_tables(
     graph: HotwordGraph,
 ) -> tuple[S.Tables, int]:
     """Scoring tables for the compiled search, and the LM state of the empty prefix."""
-    v = len(labels)
-    lex_mode, trie = _trie(labels, lm, lexicon)
-    char = lm.tables(labels) if isinstance(lm, CharLM) else None
-    arpa = lm if isinstance(lm, ArpaWordLM) else None
-    cache = lm.table if isinstance(lm, KenLMWordLM) else None
-    kind = {CharLM: S.LM_CHAR, ArpaWordLM: S.LM_ARPA, KenLMWordLM: S.LM_KENLM}.get(type(lm), 0)
-    no_keys = np.full(2, EMPTY_KEY, dtype=np.int64)
-    zeros_f, zeros_i = np.zeros(2), np.zeros(2, dtype=np.int64)
+    alpha, beta = float(alpha), float(beta)
+    char_lm, start = _char_lm_tables(labels, lm, alpha, beta)
     tables = S.Tables(
-        sep=labels.index(" ") if " " in labels else -1,
-        codes=np.array([char_code(s) for s in labels], dtype=np.int64),
-        lm_kind=kind,
-        alpha=float(alpha),
-        beta=float(beta),
-        bound=_score_bounds(labels, alpha, beta, lm, graph),
-        clm_logp=char.logp if char else np.zeros((1, v), np.float32),
-        clm_next=char.next if char else np.zeros((1, v), np.int32),
-        clm_eos=char.eos if char else np.zeros(1, np.float32),
-        kc_keys=cache.keys if cache else no_keys,
-        kc_logp=cache.logp if cache else zeros_f,
-        kc_next=cache.next if cache else zeros_i,
-        ng_keys=arpa.ngrams.keys if arpa else no_keys,
-        ng_logp=arpa.ngrams.logp if arpa else zeros_f,
-        ng_next=arpa.ngrams.next if arpa else zeros_i,
-        ng_backoff=arpa.backoff if arpa else zeros_f,
-        ng_suffix=arpa.suffix if arpa else zeros_i,
-        ng_uni_logp=arpa.unigram_logp if arpa else zeros_f,
-        ng_uni_next=arpa.unigram_next if arpa else zeros_i,
-        ng_eos=arpa.eos if arpa else 0,
-        ng_unk=arpa.unk if arpa else 0,
-        lex_mode=lex_mode,
-        unk_penalty=UNK_PREFIX_PENALTY,
-        lx_start=trie.start if trie else np.zeros(2, np.int32),
-        lx_tok=trie.tokens if trie else np.zeros(1, np.int32),
-        lx_child=trie.children if trie else np.zeros(1, np.int32),
-        lx_final=trie.final if trie else np.zeros(1, np.bool_),
-        lx_word=_word_ids(trie, labels, arpa) if arpa and trie else zeros_i,
-        hw_next=graph.next,
-        hw_delta=graph.delta,
-        hw_final=graph.final,
+        labels=S.LabelTables(
+            sep=labels.index(" ") if " " in labels else -1,
+            codes=np.array([char_code(s) for s in labels], dtype=np.int64),
+            bound=_score_bounds(labels, alpha, beta, lm, graph),
+        ),
+        lexicon=_lexicon_tables(labels, lm, lexicon),
+        word_lm=_word_lm_tables(lm, alpha, beta),
+        char_lm=char_lm,
+        hotwords=S.HotwordTables(graph.next, graph.delta, graph.final),
     )
-    start = char.start if char else arpa.start if arpa else 0
     return tables, start
 
 
 def with_kenlm_cache(tables: S.Tables, lm: KenLMWordLM) -> S.Tables:
     """``tables`` pointing at the (possibly regrown) arrays of the KenLM score cache."""
-    return tables._replace(kc_keys=lm.table.keys, kc_logp=lm.table.logp, kc_next=lm.table.next)
+    word_lm = tables.word_lm._replace(keys=lm.table.keys, logp=lm.table.logp, next=lm.table.next)
+    return tables._replace(word_lm=word_lm)

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 def asr(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run([*ASR, *args], capture_output=True, text=True, cwd=cwd, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [*ASR, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
 
 
 def train_files(corpus: Path) -> list[Path]:
@@ -46,8 +47,17 @@ def test_transcribe_formats_and_plot(tiny_model, tiny_corpus, tmp_path):
     model, _ = tiny_model
     audio = train_files(tiny_corpus)[0]
     for fmt in ("txt", "json", "srt", "vtt"):
-        out = asr("transcribe", str(audio), "--model", str(model), "--format", fmt,
-                  "--output-dir", str(tmp_path), *(["--plot"] if fmt == "json" else []))
+        out = asr(
+            "transcribe",
+            str(audio),
+            "--model",
+            str(model),
+            "--format",
+            fmt,
+            "--output-dir",
+            str(tmp_path),
+            *(["--plot"] if fmt == "json" else []),
+        )
         assert out.returncode == 0, out.stderr
     doc = json.loads((tmp_path / f"{audio.stem}.json").read_text())
     duration = sf.info(str(audio)).duration
@@ -70,8 +80,17 @@ def test_bad_files_reported_and_rest_transcribed(tiny_model, tiny_corpus, tmp_pa
     empty = tmp_path / "empty.wav"
     sf.write(empty, np.zeros(0, dtype=np.float32), 16000)
     out_dir = tmp_path / "out"
-    out = asr("transcribe", str(corrupt), str(good), str(tmp_path / "missing.flac"), str(empty),
-              "--model", str(model), "--output-dir", str(out_dir))
+    out = asr(
+        "transcribe",
+        str(corrupt),
+        str(good),
+        str(tmp_path / "missing.flac"),
+        str(empty),
+        "--model",
+        str(model),
+        "--output-dir",
+        str(out_dir),
+    )
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
@@ -89,8 +108,15 @@ def test_user_errors_exit_nonzero_without_traceback(tmp_path):
 def test_evaluate_writes_metrics(tiny_model, tiny_corpus, tmp_path):
     model, metrics = tiny_model
     data = tiny_corpus / "LibriSpeech" / "train-synth"
-    out = asr("evaluate", str(data), "--model", str(model), "--json", str(tmp_path / "m.json"),
-              "--no-progress")
+    out = asr(
+        "evaluate",
+        str(data),
+        "--model",
+        str(model),
+        "--json",
+        str(tmp_path / "m.json"),
+        "--no-progress",
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "m.json").read_text())
     assert result["utterances"] == 8 and result["audio_seconds"] > 0
@@ -121,10 +147,19 @@ def test_chunked_emissions_stitch_exactly(tiny_model, tiny_corpus, tmp_path):
 def test_hydra_train_cli_prints_config_and_runs_one_epoch(tiny_corpus, tmp_path):
     out = asr("train", "--cfg", "job", "model=small", "features=mfcc")
     assert out.returncode == 0 and "kind: mfcc" in out.stdout and "hidden: 128" in out.stdout
-    out = asr("train", "data=synth", f"data.root={tiny_corpus}", "data.train.holdout_speakers=0",
-              "data.train.holdout=none", "data.valid.holdout_speakers=0", "data.valid.holdout=none",
-              "model=small", "trainer.max_epochs=1", "trainer.progress=false",
-              f"hydra.run.dir={tmp_path / 'run'}")
+    out = asr(
+        "train",
+        "data=synth",
+        f"data.root={tiny_corpus}",
+        "data.train.holdout_speakers=0",
+        "data.train.holdout=none",
+        "data.valid.holdout_speakers=0",
+        "data.valid.holdout=none",
+        "model=small",
+        "trainer.max_epochs=1",
+        "trainer.progress=false",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert (tmp_path / "run" / "best.pt").exists() and (tmp_path / "run" / "last.pt").exists()
     out = asr("train", "model.hiden=3")

@@ -1,4 +1,4 @@
-"""Hydra composition of every config group in conf/asr, checked against the typed schema."""
+"""Hydra composition of every config group of both tasks, checked against the typed schemas."""
 
 from __future__ import annotations
 
@@ -9,32 +9,44 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from asr.config import AsrTrainConfig, register_configs
+import asr.config
+import handwriting.config
 
-CONF = Path(__file__).resolve().parents[2] / "conf" / "asr"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ["model", "features", "data", "decoder", "optim", "trainer"]
+SCHEMAS = {
+    "asr": (asr.config.register_configs, asr.config.AsrTrainConfig),
+    "handwriting": (handwriting.config.register_configs, handwriting.config.HandwritingTrainConfig),
+}
 
 
-def options(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+def options(task: str, group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / task / group).glob("*.yaml"))
 
 
-def compose_asr(overrides: list[str]):
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+def compose_task(task: str, overrides: list[str]):
+    SCHEMAS[task][0]()
+    with initialize_config_dir(config_dir=str(CONF / task), version_base="1.3"):
         return compose(config_name="train", overrides=["run_dir=/tmp/x", *overrides])
 
 
-@pytest.mark.parametrize("group,option", [(g, o) for g in GROUPS for o in options(g)])
-def test_every_group_option_composes_into_the_schema(group, option):
+def compose_asr(overrides: list[str]):
+    return compose_task("asr", overrides)
+
+
+CASES = [(t, g, o) for t in SCHEMAS for g in GROUPS for o in options(t, g)]
+
+
+@pytest.mark.parametrize("task,group,option", CASES)
+def test_every_group_option_composes_into_the_schema(task, group, option):
     overrides = [f"{group}={option}"]
     if option == "manifest":
         overrides.append("data.train.path=train.jsonl")
-    cfg = compose_asr(overrides)
+    cfg = compose_task(task, overrides)
     typed = OmegaConf.to_object(cfg)
-    assert isinstance(typed, AsrTrainConfig)
+    assert isinstance(typed, SCHEMAS[task][1])
     expected = OmegaConf.to_container(
-        OmegaConf.load(CONF / group / f"{option}.yaml"), resolve=False
+        OmegaConf.load(CONF / task / group / f"{option}.yaml"), resolve=False
     )
     if option == "manifest":
         expected["train"]["path"] = "train.jsonl"
@@ -58,6 +70,13 @@ def test_group_switch_and_value_override_take_effect():
     assert typed.model.hidden == 512
     assert typed.data.train.path == "/corpora/an4" and typed.data.train.holdout == "drop"
     assert typed.data.valid.holdout == "keep"
+
+
+def test_handwriting_feature_switch():
+    typed = OmegaConf.to_object(compose_task("handwriting", ["features=offsets"]))
+    assert typed.features.kind == "offsets" and typed.features.direction
+    typed = OmegaConf.to_object(compose_task("handwriting", ["features=bezier_augment"]))
+    assert typed.features.kind == "bezier" and typed.features.augment.enabled
 
 
 def test_typos_fail_loudly():

@@ -1,0 +1,41 @@
+"""The ``handwriting`` command: train, synth, recognize, evaluate, render, lm."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from common.cli_util import run_cli
+
+EPILOG = "Run `handwriting train --help` for the Hydra training options."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from common.lm.cli import add_lm_parser
+    from handwriting import evaluate, recognize, render, synth
+
+    parser = argparse.ArgumentParser(
+        prog="handwriting", description="BiLSTM-CTC online handwriting recognition.", epilog=EPILOG
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("train", help="train a model (Hydra app over conf/handwriting)", add_help=False)
+    synth.add_parser(sub)
+    recognize.add_parser(sub)
+    evaluate.add_parser(sub)
+    render.add_parser(sub)
+    add_lm_parser(sub, default_unit="char")
+    return parser
+
+
+def _train_main():
+    from handwriting.train import main
+
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(argv, build_parser, _train_main)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
