@@ -9,7 +9,7 @@ import numpy as np
 from asr.features import AudioFeatureConfig, log_mel
 from asr.subtitles import TimedWord
 from common.alphabet import Alphabet
-from common.fileio import temp_path_for
+from common.fileio import save_figure_atomic
 
 
 def plot_transcription(
@@ -63,10 +63,7 @@ def plot_transcription(
     axes[2].set_xlabel("seconds")
     axes[2].set_xlim(0, duration)
     fig.tight_layout()
-    tmp = temp_path_for(path)
     try:
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(path)
+        save_figure_atomic(fig, path, dpi=110)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)

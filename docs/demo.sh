@@ -48,9 +48,33 @@ $BIN/asr transcribe models/samples/an4-cen7-fash-b.flac --format json \
   --output-dir "$OUT/transcripts"
 echo "reference: TWO SIX EIGHT FOUR FOUR ONE EIGHT"
 
-if [ -x "$BIN/handwriting" ] && [ -f conf/handwriting/train.yaml ]; then
-  bash docs/demo_handwriting.sh "$OUT"
-fi
+step "handwriting: synthesising 900 lines from Hershey fonts (train and held-out writers)"
+$BIN/handwriting synth "$OUT/ink-corpus" --lines 900 --seed 0 --no-progress
+
+step "handwriting: building a character 6-gram LM from the training sentences"
+$BIN/python -c "from handwriting.synth import load_sentences; print('\n'.join(load_sentences(None)))" \
+  > "$OUT/ink-train-text.txt"
+$BIN/handwriting lm build "$OUT/ink-train-text.txt" -o "$OUT/ink-char6.arpa" --order 6 --unit char
+
+step "handwriting: training a small BiLSTM-CTC model on Bézier stroke features"
+$BIN/handwriting train data=synth data.root="$OUT/ink-corpus" model=small \
+  features=bezier_augment trainer.max_epochs=12 trainer.batch_size=16 trainer.progress=false \
+  optim.lr=0.004 optim.warmup_steps=60 hydra.run.dir="$OUT/ink-model"
+
+step "handwriting: evaluating on held-out writers (fonts and styles never seen in training)"
+$BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-model/best.pt" \
+  --no-progress --json "$OUT/ink-eval-greedy.json"
+$BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-model/best.pt" \
+  --no-progress --decoder beam --beam-size 16 --lm "$OUT/ink-char6.arpa" --lm-unit char \
+  --alpha 0.5 --beta 0.5 --json "$OUT/ink-eval-beam-lm.json"
+
+step "handwriting: recognising and rendering one held-out line"
+FORM=$(head -n 1 "$OUT/ink-corpus/testset_f.txt")
+LINE=$(find "$OUT/ink-corpus/lineStrokes" -name "$FORM-01.xml")
+$BIN/handwriting recognize "$LINE" --model "$OUT/ink-model/best.pt" --format json \
+  --output-dir "$OUT/ink-recognized" --plot
+$BIN/handwriting render "$LINE" -o "$OUT/ink-recognized/line-default-model.png" \
+  --model models/ink-synthetic.pt
 
 step "summary"
 $BIN/python - "$OUT" "$START" <<'EOF'

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from common.fileio import save_figure_atomic
 from handwriting.ink import Ink, validate_ink
 from handwriting.readers import read_ink
 
@@ -87,7 +87,7 @@ def render_ink(
     ax.axis("off")
     if text:
         ax.set_title(text)
-    return _save_png(fig, Path(path_png))
+    return save_figure_atomic(fig, path_png, bbox_inches="tight")
 
 
 def _draw_spans(ax, ink: Ink, spans: list[tuple[str, int, int]], y_down: bool) -> None:
@@ -108,20 +108,6 @@ def _draw_spans(ax, ink: Ink, spans: list[tuple[str, int, int]], y_down: bool) -
             textcoords="offset points",
             annotation_clip=False,
         )
-
-
-def _save_png(fig: Figure, path: Path) -> Path:
-    """Save ``fig`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -35,8 +35,9 @@ import numpy as np
 from HersheyFonts import HersheyFonts
 from tqdm import tqdm
 
+from common.fileio import write_bytes_atomic
 from handwriting.ink import Ink
-from handwriting.writers import atomic_write_bytes, write_iam_ondb_line
+from handwriting.writers import write_iam_ondb_line
 
 TRAIN_FONTS = ("cursive", "futural", "timesi", "scriptc")
 TEST_FONTS = ("scripts", "rowmans", "timesr")
@@ -276,7 +277,7 @@ def _write_form(root: Path, form_id: str, style: WriterStyle, lines: list[str], 
     header = f"Synthetic form {form_id}, writer {style.writer} (Hershey font {style.font})"
     body = "\n".join(lines)
     transcript = f"{header}\n\nOCR:\n\n{body}\n\nCSR:\n\n{body}\n"
-    atomic_write_bytes(root / "ascii" / group / form_dir / f"{form_id}.txt", transcript.encode())
+    write_bytes_atomic(root / "ascii" / group / form_dir / f"{form_id}.txt", transcript.encode())
 
 
 Form = tuple[str, WriterStyle, list[str]]  # form id, writer, text lines
@@ -327,9 +328,9 @@ def _write_corpus(out: Path, forms: list[Form], splits: dict, seed: int, progres
         for form_id, style, form_lines in tqdm(forms, desc="synth forms", disable=not progress):
             _write_form(tmp, form_id, style, form_lines, seed)
         for name, ids in splits.items():
-            atomic_write_bytes(tmp / f"{name}.txt", "".join(f"{i}\n" for i in ids).encode())
+            write_bytes_atomic(tmp / f"{name}.txt", "".join(f"{i}\n" for i in ids).encode())
         table = "".join(f"{form_id} {style.writer}\n" for form_id, style, _ in forms)
-        atomic_write_bytes(tmp / "forms.txt", table.encode())
+        write_bytes_atomic(tmp / "forms.txt", table.encode())
         if out.exists():
             out.rmdir()
         os.replace(tmp, out)

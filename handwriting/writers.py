@@ -11,28 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
+from common.fileio import write_bytes_atomic
 from handwriting.ink import Ink, validate_ink
 
 INKML_NAMESPACE = "http://www.w3.org/2003/InkML"
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def format_number(value: float) -> str:
@@ -49,7 +34,7 @@ def write_json_ink(ink: Ink, path: str | os.PathLike) -> Path:
         "text": ink.text,
         "strokes": [s.tolist() for s in ink.strokes if len(s)],
     }
-    return atomic_write_bytes(path, json.dumps(data).encode("utf-8"))
+    return write_bytes_atomic(path, json.dumps(data).encode("utf-8"))
 
 
 def inkml_bytes(ink: Ink) -> bytes:
@@ -72,7 +57,7 @@ def inkml_bytes(ink: Ink) -> bytes:
 def write_inkml(ink: Ink, path: str | os.PathLike) -> Path:
     """Write ``ink`` as a W3C InkML file."""
     validate_ink(ink)
-    return atomic_write_bytes(path, inkml_bytes(ink))
+    return write_bytes_atomic(path, inkml_bytes(ink))
 
 
 def iam_line_bytes(ink: Ink) -> bytes:
@@ -110,4 +95,4 @@ def iam_line_bytes(ink: Ink) -> bytes:
 def write_iam_ondb_line(ink: Ink, xml_path: str | os.PathLike) -> Path:
     """Write ``ink`` as an IAM-OnDB ``lineStrokes`` XML file (the transcript goes elsewhere)."""
     validate_ink(ink)
-    return atomic_write_bytes(xml_path, iam_line_bytes(ink))
+    return write_bytes_atomic(xml_path, iam_line_bytes(ink))

@@ -110,8 +110,10 @@ def _find(keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key
 
 
 @nb.njit(cache=True)
-def _remember(lookup: Lookup, now: int, key: int, slot: int) -> None:
-    keys, slots, stamps = lookup
+def _remember(
+    keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int, slot: int
+) -> None:
+    """Record that the prefix with hash ``key`` has candidate ``slot`` in pass ``now``."""
     mask = keys.shape[0] - 1
     i = (key ^ (key >> 29)) & mask
     while stamps[i] == now:
@@ -167,23 +169,20 @@ def _push(heap: np.ndarray, n: int, value: float) -> int:
 
 
 @nb.njit(cache=True)
-def _add_slot(slots: Slots, c: int, node: int, pb: float, pnb: float, extra: float) -> None:
-    slots.node[c], slots.pb[c], slots.pnb[c], slots.extra[c] = node, pb, pnb, extra
-
-
-@nb.njit(cache=True)
 def _stays(lp: np.ndarray, t: int, st: State) -> int:
     """One slot per beam for its prefix staying the same; returns the heap count."""
-    nodes, beams, slots, now = st.nodes, st.beams, st.slots, st.counters[PASS]
-    n_heap = 0
+    ints, nscore = st.nodes
+    s_node, _, _, s_pb, s_pnb, s_extra, _ = st.slots
+    keys, slots, stamps = st.lookup
+    now, n_heap = st.counters[PASS], 0
     for i in range(st.counters[N_BEAMS]):
-        node, pb, pnb = beams.node[i], beams.pb[i], beams.pnb[i]
-        last = nodes.ints[node, TOKEN]
-        stay_nb = pnb + lp[t, last] if last > 0 else -np.inf
-        stay_b = _lse(pb, pnb) + lp[t, 0]
-        _add_slot(slots, i, node, stay_b, stay_nb, nodes.score[node])
-        _remember(st.lookup, now, nodes.ints[node, PHASH], i)
-        n_heap = _push(st.heap, n_heap, _lse(stay_b, stay_nb) + nodes.score[node])
+        node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
+        last = ints[node, TOKEN]
+        s_node[i], s_extra[i] = node, nscore[node]
+        s_pnb[i] = pnb + lp[t, last] if last > 0 else -np.inf
+        s_pb[i] = _lse(pb, pnb) + lp[t, 0]
+        _remember(keys, slots, stamps, now, ints[node, PHASH], i)
+        n_heap = _push(st.heap, n_heap, _lse(s_pb[i], s_pnb[i]) + nscore[node])
     st.counters[N_SLOTS] = st.counters[N_BEAMS]
     return n_heap
 
@@ -191,16 +190,17 @@ def _stays(lp: np.ndarray, t: int, st: State) -> int:
 @nb.njit(cache=True)
 def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
     """Beams best first, and whether another beam extends each by one label."""
-    nodes, beams, n = st.nodes, st.beams, st.counters[N_BEAMS]
+    ints, nscore = st.nodes
+    keys, slots, stamps = st.lookup
+    beams, n, now = st.beams, st.counters[N_BEAMS], st.counters[PASS]
     totals = np.empty(n)
     has_child = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         node = beams.node[i]
-        totals[i] = _lse(beams.pb[i], beams.pnb[i]) + nodes.score[node]
-        parent = nodes.ints[node, PARENT]
+        totals[i] = _lse(beams.pb[i], beams.pnb[i]) + nscore[node]
+        parent = ints[node, PARENT]
         if parent >= 0:
-            keys, slots, stamps = st.lookup
-            p = _find(keys, slots, stamps, st.counters[PASS], nodes.ints[parent, PHASH])
+            p = _find(keys, slots, stamps, now, ints[parent, PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
     return np.argsort(-totals), has_child
@@ -215,26 +215,25 @@ def _expand(lp: np.ndarray, t: int, toks: np.ndarray, tb: Tables, st: State) -> 
     st.counters[PASS] += 1
     n_heap = _stays(lp, t, st)
     order, has_child = _beam_order(st)
-    for i in order:
-        n_heap = _extend_beam(lp, t, toks, i, has_child[i], n_heap, tb, st)
+    _extend_beams(lp, t, toks, order, has_child, n_heap, tb, st)
     return st.counters[N_REQ]
 
 
 @nb.njit(cache=True)
-def _extend_beam(
+def _extend_beams(
     lp: np.ndarray,
     t: int,
     toks: np.ndarray,
-    i: int,
-    has_child: bool,
+    order: np.ndarray,
+    has_child: np.ndarray,
     n_heap: int,
     tb: Tables,
     st: State,
-) -> int:
-    """Candidates extending beam ``i`` by the frame's labels; returns the heap count.
+) -> None:
+    """Candidates extending each beam (best first) by the frame's labels (best first).
 
-    Arrays are taken out of their groups once: a numba call per label with the
-    groups as arguments would reference-count every array in them.
+    Arrays are taken out of their groups once, here: passing the groups to a helper
+    per label would make numba reference-count every array in them per call.
     """
     ints, nscore = st.nodes
     lk_key, lk_slot, lk_stamp = st.lookup
@@ -242,60 +241,59 @@ def _extend_beam(
     heap, bound, codes, sep = st.heap, tb.labels.bound, tb.labels.codes, tb.labels.sep
     lex, char, hot = tb.lexicon, tb.char_lm, tb.hotwords
     now, full, n_slots = st.counters[PASS], heap.shape[0], st.counters[N_SLOTS]
-    node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
-    extra, total = nscore[node], _lse(pb, pnb)
-    last, phash = ints[node, TOKEN], ints[node, PHASH]
-    state0, word0, lex0, hot0 = (
-        ints[node, LM_STATE],
-        ints[node, WORD],
-        ints[node, LEX],
-        ints[node, HOT],
-    )
-    for token in toks:
-        add = (pb if token == last else total) + lp[t, token]
-        key = mix_char(phash, token + 1)
-        s = _find(lk_key, lk_slot, lk_stamp, now, key)
-        if s >= 0:  # the extension is a prefix already in the beam: merge
-            s_pnb[s] = _lse(s_pnb[s], add)
-            continue
-        if n_heap == full and total + lp[t, token] + extra + bound[token] < heap[0]:
-            if has_child:
-                continue  # later labels may still be merges
-            break  # labels come best first: no later one can make it
-        if add == -np.inf:
-            continue
-        state, word, trie, delta = state0, word0, lex0, 0.0
-        if token == sep:
-            if word != 0:
-                status, delta, state = word_end(lex, tb.word_lm, state, word, trie)
-                if status == MISSING:
-                    _request(st.req, st.counters, state, word, node)
-                if status != OK:
-                    continue
-            word, trie = 0, 0 if lex.mode != LEX_OFF else -1
-        else:
-            word = mix_char(word, codes[token])
-            if lex.mode != LEX_OFF:
-                nxt = _trie_child(lex.start, lex.tok, lex.child, trie, token)
-                if nxt < 0 and lex.mode == LEX_HARD:
-                    continue
-                if nxt < 0 and trie >= 0:
-                    delta += lex.penalty  # the partial word just left the vocabulary
-                trie = nxt
-        if char.on:
-            delta += char.alpha * char.logp[state, token] + char.beta
-            state = char.next[state, token]
-        delta += hot.delta[hot0, token]
-        if st.counters[N_REQ] > 0:
-            continue  # the frame is redone once the LM answered: no slots needed
-        s_node[n_slots], s_parent[n_slots], s_token[n_slots] = -1, node, token
-        s_pb[n_slots], s_pnb[n_slots], s_extra[n_slots] = -np.inf, add, extra + delta
-        s_attr[n_slots, 0], s_attr[n_slots, 1], s_attr[n_slots, 2] = state, word, trie
-        s_attr[n_slots, 3], s_attr[n_slots, 4] = hot.next[hot0, token], key
-        n_heap = _push(heap, n_heap, add + extra + delta)
-        n_slots += 1
+    for i in order:
+        node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
+        extra, total, last = nscore[node], _lse(pb, pnb), ints[node, TOKEN]
+        for token in toks:
+            add = (pb if token == last else total) + lp[t, token]
+            key = mix_char(ints[node, PHASH], token + 1)
+            s = _find(lk_key, lk_slot, lk_stamp, now, key)
+            if s >= 0:  # the extension is a prefix already in the beam: merge
+                s_pnb[s] = _lse(s_pnb[s], add)
+                continue
+            if n_heap == full and total + lp[t, token] + extra + bound[token] < heap[0]:
+                if has_child[i]:
+                    continue  # later labels may still be merges
+                break  # labels come best first: no later one can make it
+            if add == -np.inf:
+                continue
+            state, word, trie, hw = (
+                ints[node, LM_STATE],
+                ints[node, WORD],
+                ints[node, LEX],
+                ints[node, HOT],
+            )
+            delta = hot.delta[hw, token]
+            if token == sep:
+                if word != 0:
+                    status, d, state = word_end(lex, tb.word_lm, state, word, trie)
+                    if status == MISSING:
+                        _request(st.req, st.counters, state, word, node)
+                    if status != OK:
+                        continue
+                    delta += d
+                word, trie = 0, 0 if lex.mode != LEX_OFF else -1
+            else:
+                word = mix_char(word, codes[token])
+                if lex.mode != LEX_OFF:
+                    nxt = _trie_child(lex.start, lex.tok, lex.child, trie, token)
+                    if nxt < 0 and lex.mode == LEX_HARD:
+                        continue
+                    if nxt < 0 and trie >= 0:
+                        delta += lex.penalty  # the partial word just left the vocabulary
+                    trie = nxt
+            if char.on:
+                delta += char.alpha * char.logp[state, token] + char.beta
+                state = char.next[state, token]
+            if st.counters[N_REQ] > 0:
+                continue  # the frame is redone once the LM answered: no slots needed
+            s_node[n_slots], s_parent[n_slots], s_token[n_slots] = -1, node, token
+            s_pb[n_slots], s_pnb[n_slots], s_extra[n_slots] = -np.inf, add, extra + delta
+            s_attr[n_slots, 0], s_attr[n_slots, 1], s_attr[n_slots, 2] = state, word, trie
+            s_attr[n_slots, 3], s_attr[n_slots, 4] = hot.next[hw, token], key
+            n_heap = _push(heap, n_heap, add + extra + delta)
+            n_slots += 1
     st.counters[N_SLOTS] = n_slots
-    return n_heap
 
 
 @nb.njit(cache=True)

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from handwriting.ink import InkError, make_ink
 from handwriting.readers import read_ink
 from handwriting.writers import (
-    atomic_write_bytes,
     format_number,
     write_iam_ondb_line,
     write_inkml,
@@ -58,14 +57,6 @@ def test_writers_refuse_invalid_ink_and_leave_nothing(tmp_path):
         with pytest.raises(InkError):
             write(bad, tmp_path / f"bad{suffix}")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_atomic_write_replaces_and_cleans_up(tmp_path):
-    path = tmp_path / "sub" / "f.txt"
-    atomic_write_bytes(path, b"one")
-    atomic_write_bytes(path, b"two")
-    assert path.read_bytes() == b"two"
-    assert [p.name for p in path.parent.iterdir()] == ["f.txt"]
 
 
 def test_format_number_is_short_and_exact():
