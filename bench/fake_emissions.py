@@ -18,10 +18,10 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
+from an4_text import an4_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 AN4 = REPO.parent / "shared" / "data" / "an4" / "etc" / "an4_train.transcription"
@@ -31,17 +31,6 @@ _CONFUSABLE = [
     "nm", "ou", "pb", "qk", "rl", "sfz", "td", "uo", "vbf", "wu", "xs", "yi", "zs",
 ]  # fmt: skip
 CONFUSION = {group[0]: group[1:] for group in _CONFUSABLE}
-
-
-def an4_sentences(path: Path) -> list[str]:
-    """AN4 transcripts without ``<s>``, ``</s>`` and the utterance id, lowercased."""
-    out = []
-    for line in path.read_text().splitlines():
-        text = re.sub(r"</?s>|\([^)]*\)\s*$", " ", line).lower()
-        text = " ".join(text.split())
-        if text:
-            out.append(text)
-    return out
 
 
 def _frames(char: str, rng: np.random.Generator) -> list[tuple[str, str | None]]:

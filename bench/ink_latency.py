@@ -73,14 +73,18 @@ def main() -> None:
     rows = []
     for name, fcfg in (("bezier", bezier), ("offsets", offsets)):
         lengths = [featurize(ink, fcfg, False, RNG).shape[0] for ink in inks]
-        ms = [statistics.median(_time_ms(lambda i=ink, c=fcfg: featurize(i, c, False, RNG), 3))
-              for ink in inks]
+        ms = [
+            statistics.median(_time_ms(lambda i=ink, c=fcfg: featurize(i, c, False, RNG), 3))
+            for ink in inks
+        ]
         rows.append((name, float(np.mean(lengths)), float(np.mean(ms))))
     points = float(np.mean([ink.num_points for ink in inks]))
     print(f"machine: {platform.processor() or platform.machine()}, torch threads {args.threads}")
     print(f"{len(inks)} lines, {points:.0f} points on average, model {args.model}")
-    print(f"recognition latency per line: median {statistics.median(per_line):.1f} ms, "
-          f"p90 {np.percentile(per_line, 90):.1f} ms, max {max(per_line):.1f} ms")
+    print(
+        f"recognition latency per line: median {statistics.median(per_line):.1f} ms, "
+        f"p90 {np.percentile(per_line, 90):.1f} ms, max {max(per_line):.1f} ms"
+    )
     print(f"{'features':<10}{'frames/line':>12}{'feature ms':>12}{'frames vs bezier':>18}")
     for name, length, ms in rows:
         print(f"{name:<10}{length:>12.0f}{ms:>12.2f}{length / rows[0][1]:>17.2f}x")

@@ -144,4 +144,4 @@ def _input_dim(state: dict[str, torch.Tensor], cfg: ModelConfig) -> int:
     """Feature dimension the weights expect."""
     if cfg.conv_channels > 0:
         return int(state["frontend.net.0.weight"].shape[1])
-    return int(state["rnn.weight_ih_l0"].shape[1])
+    return int(state["rnn.layers.0.0.weight_ih_l0"].shape[1])

@@ -70,6 +70,54 @@ def _time_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
+def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """(B, T) time indices that reverse each sequence within its length, padding left in place."""
+    t = torch.arange(max_len, device=lengths.device)[None, :]  # (1, T)
+    last = lengths[:, None] - 1  # (B, 1)
+    return torch.where(t <= last, last - t, t)
+
+
+def _gather_time(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """x (B, T, C) reordered along time by index (B, T)."""
+    return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+
+class StackedRNN(nn.Module):
+    """Stacked (bi)RNN over padded batches, exact without packing.
+
+    A bidirectional layer is two unidirectional RNNs; the backward one reads each
+    sequence reversed within its own length, so padding never reaches valid
+    frames. (Packed sequences give the same result, but their CPU backward pass
+    is quadratic in T; cuDNN runs each unpacked direction fused on the GPU.)
+    """
+
+    def __init__(self, input_size: int, cfg: ModelConfig) -> None:
+        super().__init__()
+        cell = _CELLS[cfg.cell]
+        directions = 2 if cfg.bidirectional else 1
+        self.layers = nn.ModuleList()
+        for i in range(cfg.layers):
+            size = input_size if i == 0 else directions * cfg.hidden
+            self.layers.append(
+                nn.ModuleList(cell(size, cfg.hidden, batch_first=True) for _ in range(directions))
+            )
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.out_dim = directions * cfg.hidden
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """x (B, T, F), lengths (B,) -> (B, T, directions * H); padded frames are garbage."""
+        backward = reverse_index(lengths.to(x.device), x.shape[1])
+        for i, directions in enumerate(self.layers):
+            if i > 0:
+                x = self.dropout(x)
+            outputs = [directions[0](x)[0]]
+            if len(directions) == 2:
+                reversed_out = directions[1](_gather_time(x, backward))[0]
+                outputs.append(_gather_time(reversed_out, backward))
+            x = torch.cat(outputs, dim=-1)  # (B, T, H) x directions -> (B, T, directions*H)
+        return x
+
+
 class Encoder(nn.Module):
     """Stacked (bi)RNN CTC encoder; ``forward`` returns ``(log_probs (B, T', V), lengths (B,))``."""
 
@@ -80,17 +128,9 @@ class Encoder(nn.Module):
         self.cfg = cfg
         self.frontend = ConvFrontEnd(feature_dim, cfg) if cfg.conv_channels > 0 else None
         rnn_in = self.frontend.out_dim if self.frontend else feature_dim
-        self.rnn = _CELLS[cfg.cell](
-            rnn_in,
-            cfg.hidden,
-            num_layers=cfg.layers,
-            batch_first=True,
-            bidirectional=cfg.bidirectional,
-            dropout=cfg.dropout if cfg.layers > 1 else 0.0,
-        )
-        directions = 2 if cfg.bidirectional else 1
+        self.rnn = StackedRNN(rnn_in, cfg)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.output = nn.Linear(directions * cfg.hidden, vocab_size)
+        self.output = nn.Linear(self.rnn.out_dim, vocab_size)
 
     @property
     def subsampling(self) -> int:
@@ -102,11 +142,7 @@ class Encoder(nn.Module):
         if self.frontend is not None:
             x, lengths = self.frontend(x, lengths, self.cfg)
         lengths = lengths.clamp(min=1)
-        packed = nn.utils.rnn.pack_padded_sequence(
-            x, lengths.cpu(), batch_first=True, enforce_sorted=False
-        )
-        out, _ = self.rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        out = self.rnn(x, lengths)
         logits = self.output(self.dropout(out))  # (B, T', directions*H) -> (B, T', V)
         return logits.float().log_softmax(dim=-1), lengths
 

@@ -2,13 +2,13 @@
 
 Everything a prefix carries besides its acoustic probability is four integers
 (LM state, hash of the partial word, lexicon trie node or -1, hotword state)
-and one float (its non-acoustic score so far). ``label_step`` extends them by
-one non-separator label, ``word_end`` settles a completed word and
-``utterance_end`` the end of the utterance.
+and one float (its non-acoustic score so far). The per-label steps are written
+out in ``_kernels._extend_beams``; here are the word-level ones: ``word_end``
+settles a completed word and ``utterance_end`` the end of the utterance.
 
 The tables come in small groups because numba passes a tuple argument as all
-of its flattened fields (and reference-counts each array): helpers get only
-the groups they read.
+of its flattened fields and reference-counts each array in it on every call:
+helpers get only the groups they read.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from common.decoding._hashing import EOS_WORD, mix_char, table_find, table_key
+from common.decoding._hashing import EOS_WORD, table_find, table_key
 
 LM_NONE, LM_ARPA, LM_KENLM = 0, 1, 2
 LEX_OFF, LEX_SOFT, LEX_HARD = 0, 1, 2
@@ -125,65 +125,6 @@ def word_end(
         return OK, delta, state
     status, logp, state = _word_score(lm, state, word, lex.word[node] if in_vocab else lm.unk)
     return status, delta + lm.alpha * logp + lm.beta, state
-
-
-@nb.njit(cache=True)
-def lexicon_step(lex: LexiconTables, node: int, token: int) -> tuple[int, float, int]:
-    """Follow ``token`` in the trie: (status, penalty, node or -1 once off the trie)."""
-    if lex.mode == LEX_OFF:
-        return OK, 0.0, -1
-    nxt = -1
-    if node >= 0:
-        for e in range(lex.start[node], lex.start[node + 1]):
-            if lex.tok[e] == token:
-                nxt = lex.child[e]
-                break
-    if nxt < 0 and lex.mode == LEX_HARD:
-        return INVALID, 0.0, -1
-    return OK, lex.penalty if nxt < 0 and node >= 0 else 0.0, nxt
-
-
-@nb.njit(cache=True)
-def label_step(
-    char: CharLMTables, hot: HotwordTables, token: int, state: int, hw: int
-) -> tuple[float, int, int]:
-    """Char-LM and hotword part of adding any label: (delta, LM state, hotword state)."""
-    delta = hot.delta[hw, token]
-    if char.on:
-        delta += char.alpha * char.logp[state, token] + char.beta
-        state = char.next[state, token]
-    return delta, state, hot.next[hw, token]
-
-
-@nb.njit(cache=True)
-def transition(
-    lab: LabelTables,
-    lex: LexiconTables,
-    word_lm: WordLMTables,
-    char: CharLMTables,
-    hot: HotwordTables,
-    row: np.ndarray,
-    token: int,
-) -> tuple[int, float, int, int, int, int]:
-    """Extend the prefix ``row`` (node ints, see ``_kernels``) by ``token``.
-
-    Returns (status, delta, LM state, word hash, trie node, hotword state).
-    """
-    state, word, node, hw = row[2], row[3], row[4], row[5]
-    if token == lab.sep:
-        delta = 0.0
-        if word != 0:
-            status, delta, state = word_end(lex, word_lm, state, word, node)
-            if status != OK:
-                return status, 0.0, state, word, node, hw
-        word, node = 0, 0 if lex.mode != LEX_OFF else -1
-    else:
-        status, delta, node = lexicon_step(lex, node, token)
-        if status != OK:
-            return status, 0.0, state, word, node, hw
-        word = mix_char(word, lab.codes[token])
-    d, state, hw = label_step(char, hot, token, state, hw)
-    return OK, delta + d, state, word, node, hw
 
 
 @nb.njit(cache=True)

@@ -57,6 +57,7 @@ def test_cells_and_directions(cell, bidirectional):
     cfg = ModelConfig(conv_channels=0, cell=cell, bidirectional=bidirectional, hidden=5, layers=1)
     model = Encoder(2, 3, cfg)
     assert model.output.in_features == (2 if bidirectional else 1) * 5
+    assert len(model.rnn.layers[0]) == (2 if bidirectional else 1)
     log_probs, _ = model(torch.randn(2, 4, 2), torch.tensor([4, 2]))
     assert log_probs.shape == (2, 4, 3)
 
@@ -64,3 +65,24 @@ def test_cells_and_directions(cell, bidirectional):
 def test_unknown_cell_is_rejected():
     with pytest.raises(ValueError, match="cell"):
         Encoder(2, 3, ModelConfig(cell="transformer"))
+
+
+def test_unpacked_bidirectional_matches_packed_reference():
+    """Our reverse-within-length trick equals a packed nn.LSTM with the same weights."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(conv_channels=0, hidden=6, layers=2, dropout=0.0)
+    model = Encoder(3, 4, cfg).eval()
+    reference = torch.nn.LSTM(3, 6, num_layers=2, bidirectional=True, batch_first=True)
+    with torch.no_grad():
+        for layer, (fwd, bwd) in enumerate(model.rnn.layers):
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(reference, f"{name}_l{layer}").copy_(getattr(fwd, f"{name}_l0"))
+                getattr(reference, f"{name}_l{layer}_reverse").copy_(getattr(bwd, f"{name}_l0"))
+    x, lengths = torch.randn(3, 9, 3), torch.tensor([9, 4, 1])
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
+                                                     enforce_sorted=False)
+    expected, _ = torch.nn.utils.rnn.pad_packed_sequence(reference(packed)[0], batch_first=True)
+    with torch.no_grad():
+        ours = model.rnn(x, lengths)
+    for b, n in enumerate(lengths.tolist()):
+        assert torch.allclose(ours[b, :n], expected[b, :n], atol=1e-5)
