@@ -28,6 +28,7 @@ from common.decoding._hashing import mix_char
 from common.decoding._scoring import (
     LEX_HARD,
     LEX_OFF,
+    LM_NONE,
     MISSING,
     OK,
     Tables,
@@ -97,7 +98,7 @@ def _lse(a: float, b: float) -> float:
     return b + np.log1p(np.exp(a - b))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _find(keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int) -> int:
     """Slot of the prefix with hash ``key`` in pass ``now``, or -1."""
     mask = keys.shape[0] - 1
@@ -109,7 +110,7 @@ def _find(keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key
     return -1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _remember(
     keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int, slot: int
 ) -> None:
@@ -121,7 +122,7 @@ def _remember(
     keys[i], slots[i], stamps[i] = key, slot, now
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _trie_child(
     start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, token: int
 ) -> int:
@@ -134,7 +135,7 @@ def _trie_child(
     return -1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _request(req: np.ndarray, counters: np.ndarray, state: int, word: int, node: int) -> None:
     """Ask Python for the KenLM score of ``word`` after ``state`` (``node`` spells the word)."""
     i = counters[N_REQ]
@@ -142,7 +143,7 @@ def _request(req: np.ndarray, counters: np.ndarray, state: int, word: int, node:
     counters[N_REQ] = i + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _push(heap: np.ndarray, n: int, value: float) -> int:
     """Offer ``value`` to the bounded min-heap holding ``n`` values; returns the new count."""
     if n < heap.shape[0]:
@@ -220,6 +221,25 @@ def _expand(lp: np.ndarray, t: int, toks: np.ndarray, tb: Tables, st: State) -> 
 
 
 @nb.njit(cache=True)
+def _separator(tb: Tables, st: State, node: int) -> tuple[int, float, int, int]:
+    """Word separator after prefix ``node``: (status, delta, LM state, trie node).
+
+    Completes the partial word (lexicon check, word LM); a KenLM miss is requested.
+    """
+    state, word, trie = st.nodes.ints[node, LM_STATE], st.nodes.ints[node, WORD], -1
+    delta = 0.0
+    if word != 0 and (tb.lexicon.mode != LEX_OFF or tb.word_lm.kind != LM_NONE):
+        status, delta, state = word_end(
+            tb.lexicon, tb.word_lm, state, word, st.nodes.ints[node, LEX]
+        )
+        if status == MISSING:
+            _request(st.req, st.counters, state, word, node)
+        if status != OK:
+            return status, 0.0, state, trie
+    return OK, delta, state, 0 if tb.lexicon.mode != LEX_OFF else -1
+
+
+@nb.njit(cache=True)
 def _extend_beams(
     lp: np.ndarray,
     t: int,
@@ -232,21 +252,30 @@ def _extend_beams(
 ) -> None:
     """Candidates extending each beam (best first) by the frame's labels (best first).
 
-    Arrays are taken out of their groups once, here: passing the groups to a helper
-    per label would make numba reference-count every array in them per call.
+    Arrays are taken out of their groups once, here: numba reference-counts every
+    array passed to a call, which per label would cost more than the work itself.
     """
     ints, nscore = st.nodes
+    b_node, b_pb, b_pnb = st.beams
     lk_key, lk_slot, lk_stamp = st.lookup
     s_node, s_parent, s_token, s_pb, s_pnb, s_extra, s_attr = st.slots
-    heap, bound, codes, sep = st.heap, tb.labels.bound, tb.labels.codes, tb.labels.sep
-    lex, char, hot = tb.lexicon, tb.char_lm, tb.hotwords
+    heap, (sep, codes, bound) = st.heap, tb.labels
+    lex_mode, lex_penalty, lex_start, lex_tok, lex_child, _, _ = tb.lexicon
+    char_on, char_alpha, char_beta, char_logp, char_next, _ = tb.char_lm
+    hot_next, hot_delta, _ = tb.hotwords
     now, full, n_slots = st.counters[PASS], heap.shape[0], st.counters[N_SLOTS]
     for i in order:
-        node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
-        extra, total, last = nscore[node], _lse(pb, pnb), ints[node, TOKEN]
-        for token in toks:
+        node, pb, pnb = b_node[i], b_pb[i], b_pnb[i]
+        extra, total, last, phash = (
+            nscore[node],
+            _lse(pb, pnb),
+            ints[node, TOKEN],
+            ints[node, PHASH],
+        )
+        for k in range(toks.shape[0]):
+            token = toks[k]
             add = (pb if token == last else total) + lp[t, token]
-            key = mix_char(ints[node, PHASH], token + 1)
+            key = mix_char(phash, token + 1)
             s = _find(lk_key, lk_slot, lk_stamp, now, key)
             if s >= 0:  # the extension is a prefix already in the beam: merge
                 s_pnb[s] = _lse(s_pnb[s], add)
@@ -263,34 +292,30 @@ def _extend_beams(
                 ints[node, LEX],
                 ints[node, HOT],
             )
-            delta = hot.delta[hw, token]
+            delta = hot_delta[hw, token]
             if token == sep:
-                if word != 0:
-                    status, d, state = word_end(lex, tb.word_lm, state, word, trie)
-                    if status == MISSING:
-                        _request(st.req, st.counters, state, word, node)
-                    if status != OK:
-                        continue
-                    delta += d
-                word, trie = 0, 0 if lex.mode != LEX_OFF else -1
+                status, d, state, trie = _separator(tb, st, node)
+                if status != OK:
+                    continue
+                word, delta = 0, delta + d
             else:
                 word = mix_char(word, codes[token])
-                if lex.mode != LEX_OFF:
-                    nxt = _trie_child(lex.start, lex.tok, lex.child, trie, token)
-                    if nxt < 0 and lex.mode == LEX_HARD:
+                if lex_mode != LEX_OFF:
+                    nxt = _trie_child(lex_start, lex_tok, lex_child, trie, token)
+                    if nxt < 0 and lex_mode == LEX_HARD:
                         continue
                     if nxt < 0 and trie >= 0:
-                        delta += lex.penalty  # the partial word just left the vocabulary
+                        delta += lex_penalty  # the partial word just left the vocabulary
                     trie = nxt
-            if char.on:
-                delta += char.alpha * char.logp[state, token] + char.beta
-                state = char.next[state, token]
+            if char_on:
+                delta += char_alpha * char_logp[state, token] + char_beta
+                state = char_next[state, token]
             if st.counters[N_REQ] > 0:
                 continue  # the frame is redone once the LM answered: no slots needed
             s_node[n_slots], s_parent[n_slots], s_token[n_slots] = -1, node, token
             s_pb[n_slots], s_pnb[n_slots], s_extra[n_slots] = -np.inf, add, extra + delta
             s_attr[n_slots, 0], s_attr[n_slots, 1], s_attr[n_slots, 2] = state, word, trie
-            s_attr[n_slots, 3], s_attr[n_slots, 4] = hot.next[hw, token], key
+            s_attr[n_slots, 3], s_attr[n_slots, 4] = hot_next[hw, token], key
             n_heap = _push(heap, n_heap, add + extra + delta)
             n_slots += 1
     st.counters[N_SLOTS] = n_slots
