@@ -58,6 +58,8 @@ class TrainerConfig:
     monitor: str = "cer"  # cer | wer | loss
     checkpoint_every_steps: int = 0  # also save last.pt mid-epoch every N steps; 0 = epoch end only
     resume: str = "none"  # none | auto | path to a last.pt
+    init_from: str = ""  # start from the weights of this checkpoint (fine-tuning); "" = random
+    sortagrad: bool = False  # first epoch in order of increasing length (eases early CTC)
     log_every_steps: int = 20
     progress: bool = True
     cache_inputs: bool = True  # keep decoded signals in memory between epochs

@@ -158,6 +158,9 @@ def build_run(cfg: Any, modality: Modality) -> Run:
 
 
 def _epoch_batches(dataset: ExampleDataset, tcfg: Any, epoch: int) -> list[list[int]]:
+    if dataset.train and tcfg.sortagrad and epoch == 0:
+        order = sorted(range(len(dataset)), key=lambda i: dataset.examples[i].length)
+        return [order[i : i + tcfg.batch_size] for i in range(0, len(order), tcfg.batch_size)]
     return bucketed_batches(
         dataset.lengths(),
         tcfg.batch_size,
@@ -304,6 +307,16 @@ def restore(run: Run, path: Path) -> None:
     log.info("resumed from %s at epoch %d, step %d", path, run.state.epoch + 1, run.state.step)
 
 
+def init_weights(run: Run, path: Path) -> None:
+    """Start from another checkpoint's weights (same architecture and alphabet)."""
+    payload = load_checkpoint(path, map_location=str(run.device))
+    if payload["alphabet"] != run.alphabet.chars or payload["model"] != asdict(run.cfg.model):
+        raise ValueError(f"{path} has another alphabet or model shape than this run")
+    run.model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in payload["state_dict"].items()})
+    log.info("initialised weights from %s", path)
+
+
 def find_resume(run_dir: Path, resume: str) -> Path | None:
     """``none`` -> None; a path -> it; ``auto`` -> this run's last.pt, else the newest
     unfinished ``last.pt`` among sibling run directories (a killed run started earlier)."""
@@ -341,6 +354,8 @@ def train(cfg: Any, modality: Modality) -> dict[str, float]:
     resume_from = find_resume(run.run_dir, cfg.trainer.resume)
     if resume_from is not None:
         restore(run, resume_from)
+    elif cfg.trainer.init_from:
+        init_weights(run, Path(cfg.trainer.init_from))
     tcfg, metrics = cfg.trainer, {}
     try:
         for epoch in range(run.state.epoch, tcfg.max_epochs):

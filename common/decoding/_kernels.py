@@ -1,6 +1,6 @@
 """Compiled (numba) frame loop of the CTC prefix beam search.
 
-A beam is a node (one per surviving prefix; ``Nodes.ints`` columns below) with
+A beam is a node (one per surviving prefix; ``nodes_i`` columns below) with
 its blank / non-blank log probabilities. A prefix is identified by a 64-bit
 hash of its labels, so the candidates of a frame that spell the same prefix
 are merged through a small per-frame hash table (a collision, about 2^-64
@@ -8,12 +8,18 @@ per pair, would merge two prefixes). Nodes are created only for prefixes that
 survive a frame, and carry what depends on the prefix alone (``_scoring``).
 
 Extensions are tried best label first and stop once even an optimistic score
-(``Tables.bound``) cannot reach the current ``beam_size``-th best candidate:
-pruning that never changes the result.
+(``LabelTables.bound``) cannot reach the current ``beam_size``-th best
+candidate: pruning that never changes the result.
 
 ``run_frames`` returns to Python when it needs KenLM scores (``NEED_LM``,
 requests in ``req``) or more node storage (``NEED_NODES``); Python answers
 and calls again, and the interrupted frame is redone from its start.
+
+Performance note: numba reference-counts an array (an atomic update) each time
+it is taken out of a tuple or handed to a call. So the state is a few packed
+2-D arrays unpacked once per frame, helpers called per label take plain arrays
+and are small enough for LLVM to inline, and the per-label work of a frame is
+written out in one loop (``_extend``).
 Legend: T frames, V labels (0 = blank), B beam size.
 """
 
@@ -26,6 +32,7 @@ import numpy as np
 
 from common.decoding._hashing import mix_char
 from common.decoding._scoring import (
+    INVALID,
     LEX_HARD,
     LEX_OFF,
     LM_NONE,
@@ -36,59 +43,49 @@ from common.decoding._scoring import (
     word_end,
 )
 
-PARENT, TOKEN, LM_STATE, WORD, LEX, HOT, PHASH = range(7)
-NODE_COLS = 7
-N_NODES, N_BEAMS, PASS, N_SLOTS, N_REQ, NEXT_T = range(6)
-N_COUNTERS = 6
+PARENT, TOKEN, LM_STATE, WORD, LEX, HOT, PHASH, END_STATE = range(8)  # nodes_i columns
+NODE_COLS = 8
+SCORE, END_SCORE = 0, 1  # nodes_f columns: non-acoustic score, its change if the word ends
+S_NODE, S_PARENT, S_TOKEN = 0, 1, 2  # slot_i columns; 3..7 hold LM_STATE..PHASH
+SLOT_COLS, S_ATTR = 8, 3
+PB, PNB, EXTRA, TOTAL = 0, 1, 2, 3  # slot_f columns: ln P(ends in blank / label),
+# non-acoustic score and total score (ln P(prefix) + EXTRA); beam_p has PB, PNB, P_ALL
+P_ALL = 2  # beam_p column: ln P(prefix), set per frame
+KEY, SLOT, STAMP = 0, 1, 2  # lookup columns
+N_NODES, N_BEAMS, PASS, N_REQ, NEXT_T = range(5)
+N_COUNTERS = 5
+UNKNOWN_END, INVALID_END = -2, -3  # END_STATE before it is computed / for a non-word
 DONE, NEED_LM, NEED_NODES = 0, 1, 2
 ROOT_HASH = 0x2545F4914F6CDD1D
 
 
-class Nodes(NamedTuple):
-    ints: np.ndarray  # (cap, NODE_COLS) int64
-    score: np.ndarray  # (cap,) float64 non-acoustic score of the prefix
+class Pruning(NamedTuple):
+    """Per-frame label pruning (see ``CTCBeamDecoder``)."""
 
-
-class Beams(NamedTuple):
-    node: np.ndarray  # (B,) int64
-    pb: np.ndarray  # (B,) ln P(prefix, path ends in blank)
-    pnb: np.ndarray  # (B,) ln P(prefix, path ends in its last label)
-
-
-class Slots(NamedTuple):
-    """Candidates of one frame, (B * V,) each."""
-
-    node: np.ndarray  # node of the prefix, -1 for a new prefix
-    parent: np.ndarray  # parent node of a new prefix
-    token: np.ndarray  # its last label
-    pb: np.ndarray
-    pnb: np.ndarray
-    extra: np.ndarray  # non-acoustic score
-    attr: np.ndarray  # (B * V, 5) int64: LM state, word hash, trie node, hotword, prefix hash
-
-
-class Lookup(NamedTuple):
-    """Per-frame prefix hash -> slot table; entries from older passes count as empty."""
-
-    key: np.ndarray  # (H,) int64, H a power of 2 >= 4B
-    slot: np.ndarray
-    stamp: np.ndarray
+    topk: int  # labels tried per frame, 0 = no limit
+    min_logp: float  # labels below this log-prob are not tried (the best always is)
+    skip_logp: float  # frames whose blank log-prob is above this only absorb blank
 
 
 class State(NamedTuple):
     """Mutable search arrays (Python replaces the node arrays to grow them)."""
 
-    nodes: Nodes
-    beams: Beams
-    slots: Slots
-    lookup: Lookup
-    heap: np.ndarray  # (B,) min-heap of the best candidate scores so far
-    counters: np.ndarray  # (N_COUNTERS,) int64, indexed by N_NODES ... NEXT_T
-    req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node ending the word
+    nodes_i: np.ndarray  # (cap, NODE_COLS) int64
+    nodes_f: np.ndarray  # (cap, 2) float64
+    beam_node: np.ndarray  # (B,) int64
+    beam_p: np.ndarray  # (B, 3) float64: PB, PNB, P_ALL
+    slot_i: np.ndarray  # (B * V, SLOT_COLS) int64 candidates of a frame
+    slot_f: np.ndarray  # (B * V, 4) float64: PB, PNB, EXTRA, TOTAL
+    lookup: np.ndarray  # (H, 3) int64 prefix hash -> slot, H a power of 2 >= 4B
+    heap: np.ndarray  # (B,) float64 min-heap of the best candidate scores so far
+    labels: np.ndarray  # (V,) int64 the frame's labels, best first
+    counters: np.ndarray  # (N_COUNTERS,) int64
+    req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node spelling it
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _lse(a: float, b: float) -> float:
+    """ln(e^a + e^b)."""
     if a == -np.inf:
         return b
     if b == -np.inf:
@@ -98,52 +95,29 @@ def _lse(a: float, b: float) -> float:
     return b + np.log1p(np.exp(a - b))
 
 
-@nb.njit(cache=True, inline="always")
-def _find(keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int) -> int:
+@nb.njit(cache=True)
+def _find(lookup: np.ndarray, now: int, key: int) -> int:
     """Slot of the prefix with hash ``key`` in pass ``now``, or -1."""
-    mask = keys.shape[0] - 1
+    mask = lookup.shape[0] - 1
     i = (key ^ (key >> 29)) & mask
-    while stamps[i] == now:
-        if keys[i] == key:
-            return slots[i]
+    while lookup[i, STAMP] == now:
+        if lookup[i, KEY] == key:
+            return lookup[i, SLOT]
         i = (i + 1) & mask
     return -1
 
 
-@nb.njit(cache=True, inline="always")
-def _remember(
-    keys: np.ndarray, slots: np.ndarray, stamps: np.ndarray, now: int, key: int, slot: int
-) -> None:
+@nb.njit(cache=True)
+def _remember(lookup: np.ndarray, now: int, key: int, slot: int) -> None:
     """Record that the prefix with hash ``key`` has candidate ``slot`` in pass ``now``."""
-    mask = keys.shape[0] - 1
+    mask = lookup.shape[0] - 1
     i = (key ^ (key >> 29)) & mask
-    while stamps[i] == now:
+    while lookup[i, STAMP] == now:
         i = (i + 1) & mask
-    keys[i], slots[i], stamps[i] = key, slot, now
+    lookup[i, KEY], lookup[i, SLOT], lookup[i, STAMP] = key, slot, now
 
 
-@nb.njit(cache=True, inline="always")
-def _trie_child(
-    start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, token: int
-) -> int:
-    """Child of trie ``node`` by ``token``, or -1 (also for node -1)."""
-    if node < 0:
-        return -1
-    for e in range(start[node], start[node + 1]):
-        if tok[e] == token:
-            return child[e]
-    return -1
-
-
-@nb.njit(cache=True, inline="always")
-def _request(req: np.ndarray, counters: np.ndarray, state: int, word: int, node: int) -> None:
-    """Ask Python for the KenLM score of ``word`` after ``state`` (``node`` spells the word)."""
-    i = counters[N_REQ]
-    req[i, 0], req[i, 1], req[i, 2] = state, word, node
-    counters[N_REQ] = i + 1
-
-
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _push(heap: np.ndarray, n: int, value: float) -> int:
     """Offer ``value`` to the bounded min-heap holding ``n`` values; returns the new count."""
     if n < heap.shape[0]:
@@ -170,163 +144,187 @@ def _push(heap: np.ndarray, n: int, value: float) -> int:
 
 
 @nb.njit(cache=True)
+def _trie_child(
+    start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, label: int
+) -> int:
+    """Child of trie ``node`` by ``label``, or -1 (also for node -1)."""
+    if node >= 0:
+        for e in range(start[node], start[node + 1]):
+            if tok[e] == label:
+                return child[e]
+    return -1
+
+
+@nb.njit(cache=True)
+def _frame_labels(lp: np.ndarray, t: int, topk: int, min_logp: float, out: np.ndarray) -> int:
+    """Write frame ``t``'s non-blank labels worth trying into ``out``, best first; returns n.
+
+    Labels at or above ``min_logp``, at most ``topk`` (0: no limit); the best always.
+    """
+    best = 1
+    for v in range(2, lp.shape[1]):
+        if lp[t, v] > lp[t, best]:
+            best = v
+    n = 0
+    for v in range(1, lp.shape[1]):
+        if v == best or lp[t, v] >= min_logp:
+            j = n
+            while j > 0 and lp[t, out[j - 1]] < lp[t, v]:  # insertion sort, descending
+                out[j] = out[j - 1]
+                j -= 1
+            out[j] = v
+            n += 1
+    return min(n, topk) if topk > 0 else n
+
+
+@nb.njit(cache=True)
+def _blank_frame(
+    lp: np.ndarray, t: int, nodes_i: np.ndarray, beam_node: np.ndarray, beam_p: np.ndarray, n: int
+) -> None:
+    """A frame that is almost surely blank: every beam just absorbs it, no new prefixes."""
+    for i in range(n):
+        last = nodes_i[beam_node[i], TOKEN]
+        pb, pnb = beam_p[i, PB], beam_p[i, PNB]
+        beam_p[i, PB] = _lse(pb, pnb) + lp[t, 0]
+        beam_p[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
+
+
+@nb.njit(cache=True)
 def _stays(lp: np.ndarray, t: int, st: State) -> int:
-    """One slot per beam for its prefix staying the same; returns the heap count."""
-    ints, nscore = st.nodes
-    s_node, _, _, s_pb, s_pnb, s_extra, _ = st.slots
-    keys, slots, stamps = st.lookup
-    now, n_heap = st.counters[PASS], 0
-    for i in range(st.counters[N_BEAMS]):
-        node, pb, pnb = st.beams.node[i], st.beams.pb[i], st.beams.pnb[i]
-        last = ints[node, TOKEN]
-        s_node[i], s_extra[i] = node, nscore[node]
-        s_pnb[i] = pnb + lp[t, last] if last > 0 else -np.inf
-        s_pb[i] = _lse(pb, pnb) + lp[t, 0]
-        _remember(keys, slots, stamps, now, ints[node, PHASH], i)
-        n_heap = _push(st.heap, n_heap, _lse(s_pb[i], s_pnb[i]) + nscore[node])
-    st.counters[N_SLOTS] = st.counters[N_BEAMS]
+    """Slot i holds beam i's prefix staying the same; returns the heap count."""
+    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, _, counters, _ = st
+    now, n_heap = counters[PASS], 0
+    for i in range(counters[N_BEAMS]):
+        node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
+        last = nodes_i[node, TOKEN]
+        beam_p[i, P_ALL] = _lse(pb, pnb)
+        slot_i[i, S_NODE] = node
+        slot_f[i, PB] = beam_p[i, P_ALL] + lp[t, 0]
+        slot_f[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
+        slot_f[i, EXTRA] = nodes_f[node, SCORE]
+        slot_f[i, TOTAL] = _lse(slot_f[i, PB], slot_f[i, PNB]) + slot_f[i, EXTRA]
+        _remember(lookup, now, nodes_i[node, PHASH], i)
+        n_heap = _push(heap, n_heap, slot_f[i, TOTAL])
     return n_heap
 
 
 @nb.njit(cache=True)
 def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
     """Beams best first, and whether another beam extends each by one label."""
-    ints, nscore = st.nodes
-    keys, slots, stamps = st.lookup
-    beams, n, now = st.beams, st.counters[N_BEAMS], st.counters[PASS]
+    nodes_i, nodes_f, beam_node, beam_p, _, _, lookup, _, _, counters, _ = st
+    n, now = counters[N_BEAMS], counters[PASS]
     totals = np.empty(n)
     has_child = np.zeros(n, dtype=np.bool_)
     for i in range(n):
-        node = beams.node[i]
-        totals[i] = _lse(beams.pb[i], beams.pnb[i]) + nscore[node]
-        parent = ints[node, PARENT]
-        if parent >= 0:
-            p = _find(keys, slots, stamps, now, ints[parent, PHASH])
+        node = beam_node[i]
+        totals[i] = beam_p[i, P_ALL] + nodes_f[node, SCORE]
+        if nodes_i[node, PARENT] >= 0:
+            p = _find(lookup, now, nodes_i[nodes_i[node, PARENT], PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
     return np.argsort(-totals), has_child
 
 
 @nb.njit(cache=True)
-def _expand(lp: np.ndarray, t: int, toks: np.ndarray, tb: Tables, st: State) -> int:
-    """Candidate slots of frame ``t``; returns the number of KenLM misses (0: complete).
+def _complete_word(tb: Tables, st: State, node: int) -> tuple[int, float, int]:
+    """Score the partial word of prefix ``node`` as complete: (status, delta, LM state).
 
-    ``toks`` holds the frame's labels, best first.
+    The answer is kept on the node (a beam tries the separator on every frame);
+    a KenLM miss is requested from Python instead.
     """
-    st.counters[PASS] += 1
-    n_heap = _stays(lp, t, st)
-    order, has_child = _beam_order(st)
-    _extend_beams(lp, t, toks, order, has_child, n_heap, tb, st)
-    return st.counters[N_REQ]
+    nodes_i, nodes_f = st.nodes_i, st.nodes_f
+    if nodes_i[node, END_STATE] >= 0:
+        return OK, nodes_f[node, END_SCORE], nodes_i[node, END_STATE]
+    if nodes_i[node, END_STATE] == INVALID_END:
+        return INVALID, 0.0, 0
+    state, word = nodes_i[node, LM_STATE], nodes_i[node, WORD]
+    status, delta, state = word_end(tb.lexicon, tb.word_lm, state, word, nodes_i[node, LEX])
+    if status == MISSING:
+        i = st.counters[N_REQ]
+        st.req[i, 0], st.req[i, 1], st.req[i, 2] = state, word, node
+        st.counters[N_REQ] = i + 1
+    elif status == INVALID:
+        nodes_i[node, END_STATE] = INVALID_END
+    else:
+        nodes_i[node, END_STATE], nodes_f[node, END_SCORE] = state, delta
+    return status, delta, state
 
 
 @nb.njit(cache=True)
-def _separator(tb: Tables, st: State, node: int) -> tuple[int, float, int, int]:
-    """Word separator after prefix ``node``: (status, delta, LM state, trie node).
-
-    Completes the partial word (lexicon check, word LM); a KenLM miss is requested.
-    """
-    state, word, trie = st.nodes.ints[node, LM_STATE], st.nodes.ints[node, WORD], -1
-    delta = 0.0
-    if word != 0 and (tb.lexicon.mode != LEX_OFF or tb.word_lm.kind != LM_NONE):
-        status, delta, state = word_end(
-            tb.lexicon, tb.word_lm, state, word, st.nodes.ints[node, LEX]
-        )
-        if status == MISSING:
-            _request(st.req, st.counters, state, word, node)
-        if status != OK:
-            return status, 0.0, state, trie
-    return OK, delta, state, 0 if tb.lexicon.mode != LEX_OFF else -1
-
-
-@nb.njit(cache=True)
-def _extend_beams(
-    lp: np.ndarray,
-    t: int,
-    toks: np.ndarray,
-    order: np.ndarray,
-    has_child: np.ndarray,
-    n_heap: int,
-    tb: Tables,
-    st: State,
-) -> None:
+def _extend(lp: np.ndarray, t: int, n_labels: int, n_heap: int, tb: Tables, st: State) -> int:
     """Candidates extending each beam (best first) by the frame's labels (best first).
 
-    Arrays are taken out of their groups once, here: numba reference-counts every
-    array passed to a call, which per label would cost more than the work itself.
+    Returns the number of candidate slots (the beams' stay slots included).
     """
-    ints, nscore = st.nodes
-    b_node, b_pb, b_pnb = st.beams
-    lk_key, lk_slot, lk_stamp = st.lookup
-    s_node, s_parent, s_token, s_pb, s_pnb, s_extra, s_attr = st.slots
-    heap, (sep, codes, bound) = st.heap, tb.labels
-    lex_mode, lex_penalty, lex_start, lex_tok, lex_child, _, _ = tb.lexicon
-    char_on, char_alpha, char_beta, char_logp, char_next, _ = tb.char_lm
-    hot_next, hot_delta, _ = tb.hotwords
-    now, full, n_slots = st.counters[PASS], heap.shape[0], st.counters[N_SLOTS]
+    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, labels, counters, _ = st
+    (sep, codes, bound), lex, char, hot = tb.labels, tb.lexicon, tb.char_lm, tb.hotwords
+    lex_mode, lex_penalty, lex_start, lex_tok, lex_child, _, _ = lex
+    char_on, char_alpha, char_beta, char_logp, char_next, _ = char
+    hot_next, hot_delta, _ = hot
+    word_level = lex_mode != LEX_OFF or tb.word_lm.kind != LM_NONE
+    order, has_child = _beam_order(st)
+    now, full, n_slots = counters[PASS], heap.shape[0], counters[N_BEAMS]
     for i in order:
-        node, pb, pnb = b_node[i], b_pb[i], b_pnb[i]
-        extra, total, last, phash = (
-            nscore[node],
-            _lse(pb, pnb),
-            ints[node, TOKEN],
-            ints[node, PHASH],
-        )
-        for k in range(toks.shape[0]):
-            token = toks[k]
-            add = (pb if token == last else total) + lp[t, token]
-            key = mix_char(phash, token + 1)
-            s = _find(lk_key, lk_slot, lk_stamp, now, key)
+        node, pb, total = beam_node[i], beam_p[i, PB], beam_p[i, P_ALL]
+        last, phash, extra = nodes_i[node, TOKEN], nodes_i[node, PHASH], nodes_f[node, SCORE]
+        for k in range(n_labels):
+            label = labels[k]
+            add = (pb if label == last else total) + lp[t, label]
+            key = mix_char(phash, label + 1)
+            s = _find(lookup, now, key)
             if s >= 0:  # the extension is a prefix already in the beam: merge
-                s_pnb[s] = _lse(s_pnb[s], add)
+                slot_f[s, PNB] = _lse(slot_f[s, PNB], add)
+                slot_f[s, TOTAL] = _lse(slot_f[s, PB], slot_f[s, PNB]) + slot_f[s, EXTRA]
                 continue
-            if n_heap == full and total + lp[t, token] + extra + bound[token] < heap[0]:
+            if n_heap == full and total + lp[t, label] + extra + bound[label] < heap[0]:
                 if has_child[i]:
                     continue  # later labels may still be merges
                 break  # labels come best first: no later one can make it
             if add == -np.inf:
                 continue
-            state, word, trie, hw = (
-                ints[node, LM_STATE],
-                ints[node, WORD],
-                ints[node, LEX],
-                ints[node, HOT],
-            )
-            delta = hot_delta[hw, token]
-            if token == sep:
-                status, d, state, trie = _separator(tb, st, node)
-                if status != OK:
-                    continue
-                word, delta = 0, delta + d
+            state, word, trie, hw = nodes_i[node, LM_STATE : HOT + 1]
+            delta = hot_delta[hw, label]
+            if label == sep:
+                if word != 0 and word_level:
+                    if nodes_i[node, END_STATE] == UNKNOWN_END:
+                        _complete_word(tb, st, node)
+                    if nodes_i[node, END_STATE] < 0:
+                        continue  # not a word, or the LM score is being asked for
+                    state, delta = nodes_i[node, END_STATE], delta + nodes_f[node, END_SCORE]
+                word, trie = 0, 0 if lex_mode != LEX_OFF else -1
             else:
-                word = mix_char(word, codes[token])
+                word = mix_char(word, codes[label])
                 if lex_mode != LEX_OFF:
-                    nxt = _trie_child(lex_start, lex_tok, lex_child, trie, token)
+                    nxt = _trie_child(lex_start, lex_tok, lex_child, trie, label)
                     if nxt < 0 and lex_mode == LEX_HARD:
                         continue
                     if nxt < 0 and trie >= 0:
                         delta += lex_penalty  # the partial word just left the vocabulary
                     trie = nxt
             if char_on:
-                delta += char_alpha * char_logp[state, token] + char_beta
-                state = char_next[state, token]
-            if st.counters[N_REQ] > 0:
-                continue  # the frame is redone once the LM answered: no slots needed
-            s_node[n_slots], s_parent[n_slots], s_token[n_slots] = -1, node, token
-            s_pb[n_slots], s_pnb[n_slots], s_extra[n_slots] = -np.inf, add, extra + delta
-            s_attr[n_slots, 0], s_attr[n_slots, 1], s_attr[n_slots, 2] = state, word, trie
-            s_attr[n_slots, 3], s_attr[n_slots, 4] = hot_next[hw, token], key
-            n_heap = _push(heap, n_heap, add + extra + delta)
+                delta += char_alpha * char_logp[state, label] + char_beta
+                state = char_next[state, label]
+            if counters[N_REQ] > 0:
+                continue  # after a KenLM miss the frame is redone: no slots needed
+            slot_i[n_slots, S_NODE], slot_i[n_slots, S_PARENT], slot_i[n_slots, S_TOKEN] = (
+                -1,
+                node,
+                label,
+            )
+            slot_i[n_slots, S_ATTR], slot_i[n_slots, S_ATTR + 1] = state, word
+            slot_i[n_slots, S_ATTR + 2], slot_i[n_slots, S_ATTR + 3] = trie, hot_next[hw, label]
+            slot_i[n_slots, S_ATTR + 4] = key
+            slot_f[n_slots, PB], slot_f[n_slots, PNB] = -np.inf, add
+            slot_f[n_slots, EXTRA], slot_f[n_slots, TOTAL] = extra + delta, add + extra + delta
+            n_heap = _push(heap, n_heap, slot_f[n_slots, TOTAL])
             n_slots += 1
-    st.counters[N_SLOTS] = n_slots
+    return n_slots
 
 
 @nb.njit(cache=True)
-def _select(slots: Slots, n: int, beam_size: int) -> np.ndarray:
+def _select(slot_f: np.ndarray, n: int, beam_size: int) -> np.ndarray:
     """Slots of the ``beam_size`` best of ``n`` candidates (impossible ones dropped)."""
-    score = np.empty(n)
-    for c in range(n):
-        score[c] = _lse(slots.pb[c], slots.pnb[c]) + slots.extra[c]
+    score = slot_f[:n, TOTAL]
     live = np.flatnonzero(score > -np.inf)
     if live.shape[0] <= beam_size:
         return live
@@ -347,59 +345,52 @@ def _select(slots: Slots, n: int, beam_size: int) -> np.ndarray:
 @nb.njit(cache=True)
 def _commit(st: State, keep: np.ndarray) -> None:
     """Make the kept slots the new beams, creating nodes for new prefixes."""
-    nodes, beams, slots = st.nodes, st.beams, st.slots
+    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, _, _, _, counters, _ = st
     for j in range(keep.shape[0]):
         c = keep[j]
-        node = slots.node[c]
+        node = slot_i[c, S_NODE]
         if node < 0:
-            node = st.counters[N_NODES]
-            st.counters[N_NODES] = node + 1
-            nodes.ints[node, PARENT], nodes.ints[node, TOKEN] = slots.parent[c], slots.token[c]
-            nodes.ints[node, LM_STATE : PHASH + 1] = slots.attr[c]
-            nodes.score[node] = slots.extra[c]
-        beams.node[j], beams.pb[j], beams.pnb[j] = node, slots.pb[c], slots.pnb[c]
-    st.counters[N_BEAMS] = keep.shape[0]
-
-
-@nb.njit(cache=True)
-def _blank_frame(lp: np.ndarray, t: int, nodes: Nodes, beams: Beams, n: int) -> None:
-    """A frame that is almost surely blank: every beam just absorbs it, no new prefixes."""
-    for i in range(n):
-        last = nodes.ints[beams.node[i], TOKEN]
-        pb, pnb = beams.pb[i], beams.pnb[i]
-        beams.pb[i] = _lse(pb, pnb) + lp[t, 0]
-        beams.pnb[i] = pnb + lp[t, last] if last > 0 else -np.inf
+            node = counters[N_NODES]
+            counters[N_NODES] = node + 1
+            nodes_i[node, PARENT], nodes_i[node, TOKEN] = slot_i[c, S_PARENT], slot_i[c, S_TOKEN]
+            nodes_i[node, LM_STATE : PHASH + 1] = slot_i[c, S_ATTR : S_ATTR + 5]
+            nodes_i[node, END_STATE] = UNKNOWN_END
+            nodes_f[node, SCORE] = slot_f[c, EXTRA]
+        beam_node[j], beam_p[j, PB], beam_p[j, PNB] = node, slot_f[c, PB], slot_f[c, PNB]
+    counters[N_BEAMS] = keep.shape[0]
 
 
 @nb.njit(cache=True, nogil=True)
-def run_frames(
-    lp: np.ndarray,
-    tok_ptr: np.ndarray,
-    tok_ids: np.ndarray,
-    skip: np.ndarray,
-    tb: Tables,
-    st: State,
-) -> int:
+def run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
     """Advance the search from frame ``counters[NEXT_T]``; returns DONE, NEED_LM or NEED_NODES.
 
     Args:
         lp: (T, V) float32 log-probabilities.
-        tok_ptr, tok_ids: CSR lists of the non-blank labels tried per frame, best first.
-        skip: (T,) bool, frames handled by ``_blank_frame``.
+        prune: label pruning and blank skipping.
     """
-    beam_size = st.beams.node.shape[0]
-    for t in range(st.counters[NEXT_T], lp.shape[0]):
-        st.counters[NEXT_T] = t
-        if skip[t]:
-            _blank_frame(lp, t, st.nodes, st.beams, st.counters[N_BEAMS])
+    nodes_i, beam_node, beam_p, labels, counters = (
+        st.nodes_i,
+        st.beam_node,
+        st.beam_p,
+        st.labels,
+        st.counters,
+    )
+    beam_size = beam_node.shape[0]
+    for t in range(counters[NEXT_T], lp.shape[0]):
+        counters[NEXT_T] = t
+        if lp[t, 0] > prune.skip_logp:
+            _blank_frame(lp, t, nodes_i, beam_node, beam_p, counters[N_BEAMS])
             continue
-        if st.counters[N_NODES] + beam_size > st.nodes.ints.shape[0]:
+        if counters[N_NODES] + beam_size > nodes_i.shape[0]:
             return NEED_NODES
-        st.counters[N_REQ] = 0
-        if _expand(lp, t, tok_ids[tok_ptr[t] : tok_ptr[t + 1]], tb, st) > 0:
+        counters[PASS] += 1
+        counters[N_REQ] = 0
+        n_labels = _frame_labels(lp, t, prune.topk, prune.min_logp, labels)
+        n_slots = _extend(lp, t, n_labels, _stays(lp, t, st), tb, st)
+        if counters[N_REQ] > 0:
             return NEED_LM
-        _commit(st, _select(st.slots, st.counters[N_SLOTS], beam_size))
-    st.counters[NEXT_T] = lp.shape[0]
+        _commit(st, _select(st.slot_f, n_slots, beam_size))
+    counters[NEXT_T] = lp.shape[0]
     return DONE
 
 
@@ -411,10 +402,12 @@ def finish(tb: Tables, st: State, extra: np.ndarray) -> int:
     """
     st.counters[N_REQ] = 0
     for i in range(st.counters[N_BEAMS]):
-        node = st.beams.node[i]
-        row = st.nodes.ints[node]
+        node = st.beam_node[i]
+        row = st.nodes_i[node]
         status, delta, lm, word = utterance_end(tb, row[LM_STATE], row[WORD], row[LEX], row[HOT])
-        extra[i] = st.nodes.score[node] + delta if status == OK else -np.inf
+        extra[i] = st.nodes_f[node, SCORE] + delta if status == OK else -np.inf
         if status == MISSING:
-            _request(st.req, st.counters, lm, word, node)
+            j = st.counters[N_REQ]
+            st.req[j, 0], st.req[j, 1], st.req[j, 2] = lm, word, node
+            st.counters[N_REQ] = j + 1
     return st.counters[N_REQ]

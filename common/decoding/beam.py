@@ -26,34 +26,11 @@ from common.decoding.lm import ArpaWordLM, KenLMWordLM, load_word_lm
 from common.decoding.search_state import ensure_nodes, new_state, word_before
 from common.decoding.tables import LanguageModel, build_tables, with_kenlm_cache
 
-_LOGSUM_TOLERANCE = 0.1
+_SUM_TOLERANCE = 0.1  # rows of exp(log_probs) must sum to 1 within this
 
 
 class EmissionError(ValueError):
     """Log-probabilities of the wrong shape or kind."""
-
-
-def prune_tokens(lp: np.ndarray, topk: int, min_logp: float) -> tuple[np.ndarray, np.ndarray]:
-    """Non-blank labels worth extending with, per frame, best first, as CSR.
-
-    A label is kept when it is among the ``topk`` best of its frame (0 = no limit)
-    and its log-prob is at least ``min_logp``; the frame's best label is always kept.
-
-    Returns:
-        (offsets (T + 1,), label ids): frame t's labels are ``ids[offsets[t]:offsets[t + 1]]``.
-    """
-    n_frames, n_labels = lp.shape
-    order = np.argsort(-lp, axis=1, kind="stable")  # (T, V) labels, best first
-    ranked = np.take_along_axis(lp, order, axis=1)
-    keep = ranked >= min_logp
-    keep[:, 0] = True  # the best label
-    if topk > 0:
-        rank = np.cumsum(order != 0, axis=1)  # (T, V) rank among non-blank labels
-        keep &= rank <= topk
-    keep &= order != 0
-    offsets = np.zeros(n_frames + 1, dtype=np.int64)
-    np.cumsum(keep.sum(axis=1), out=offsets[1:])
-    return offsets, order[keep].astype(np.int64)
 
 
 class CTCBeamDecoder:
@@ -96,9 +73,11 @@ class CTCBeamDecoder:
         self.lm = load_word_lm(lm) if isinstance(lm, (str, Path)) else lm
         if self.lm is not None and not isinstance(self.lm, (ArpaWordLM, KenLMWordLM, CharLM)):
             raise TypeError(f"lm must be a path, ArpaWordLM, KenLMWordLM or CharLM, not {lm!r}")
-        self.token_topk = token_topk
-        self.token_min_logp = token_min_logp
-        self.skip_logp = math.log(blank_skip_threshold)
+        self._pruning = K.Pruning(
+            topk=int(token_topk),
+            min_logp=float(token_min_logp),
+            skip_logp=math.log(blank_skip_threshold),
+        )
         graph = build_hotword_graph(
             [parse_hotword(h, hotword_weight) for h in hotwords or []], self.labels
         )
@@ -128,7 +107,7 @@ class CTCBeamDecoder:
         state = self._search(lp)
         extra = self._finish(state)
         n = int(state.counters[K.N_BEAMS])
-        acoustic = np.logaddexp(state.beams.pb[:n], state.beams.pnb[:n])
+        acoustic = np.logaddexp(state.beam_p[:n, K.PB], state.beam_p[:n, K.PNB])
         valid = np.isfinite(extra)
         if not valid.any():  # lexicon: no beam ends on a whole word; keep the best anyway
             extra = np.where(np.isfinite(extra), extra, 0.0)
@@ -145,23 +124,19 @@ class CTCBeamDecoder:
             raise EmissionError(f"expected (T, {len(self.labels)}) log-probs, got {lp.shape}")
         if np.isnan(lp).any():
             raise EmissionError("log-probs contain NaN")
-        if len(lp):
-            sums = np.logaddexp.reduce(lp.astype(np.float64), axis=1)
-            if np.abs(sums).max() > _LOGSUM_TOLERANCE:
-                raise EmissionError("rows of log_probs must be log-probabilities (log_softmax)")
+        if len(lp) and np.abs(np.exp(lp).sum(axis=1) - 1.0).max() > _SUM_TOLERANCE:
+            raise EmissionError("rows of log_probs must be log-probabilities (use log_softmax)")
         return lp
 
     def _search(self, lp: np.ndarray) -> K.State:
         """Run the compiled frame loop to the end, answering its requests."""
-        offsets, tokens = prune_tokens(lp, self.token_topk, self.token_min_logp)
-        skip = lp[:, 0] > self.skip_logp
-        busy = int((~skip).sum())
+        busy = int((lp[:, 0] <= self._pruning.skip_logp).sum())
         lex_on = self._tables.lexicon.mode != LEX_OFF
         state = new_state(
             busy, self.beam_size, len(self.labels), self._lm_start, self._hot_start, lex_on
         )
         while True:
-            status = K.run_frames(lp, offsets, tokens, skip, self._tables, state)
+            status = K.run_frames(lp, self._pruning, self._tables, state)
             if status == K.DONE:
                 return state
             if status == K.NEED_NODES:
@@ -188,10 +163,10 @@ class CTCBeamDecoder:
     ) -> Hypothesis:
         """Text, tokens and (force-aligned) frame spans of one final beam."""
         tokens = []
-        node = int(state.beams.node[beam])
+        node = int(state.beam_node[beam])
         while node > 0:
-            tokens.append(int(state.nodes.ints[node, K.TOKEN]))
-            node = int(state.nodes.ints[node, K.PARENT])
+            tokens.append(int(state.nodes_i[node, K.TOKEN]))
+            node = int(state.nodes_i[node, K.PARENT])
         tokens.reverse()
         text = "".join(self.labels[t] for t in tokens)
         starts, ends = align_tokens(lp, tuple(tokens))

@@ -121,3 +121,20 @@ def test_auto_resume_finds_killed_sibling_run(tmp_path, monkeypatch):
     found = training.find_resume(tmp_path / "run2", "auto")
     assert found == tmp_path / "run1" / "last.pt"
     assert training.find_resume(tmp_path / "run2", "none") is None
+
+
+def test_init_from_and_sortagrad(tmp_path):
+    training.train(toy_config(tmp_path / "a", max_epochs=12), TOY)
+    fresh = training.train(toy_config(tmp_path / "f", max_epochs=1), TOY)
+    second = toy_config(tmp_path / "b", max_epochs=1, sortagrad=True,
+                        init_from=str(tmp_path / "a" / "best.pt"))
+    continued = training.train(second, TOY)
+    assert continued["train_loss"] < 0.5 * fresh["train_loss"]
+    run = training.build_run(toy_config(tmp_path / "c", sortagrad=True), TOY)
+    first_epoch = training._epoch_batches(run.train_set, run.cfg.trainer, 0)
+    lengths = [run.train_set.examples[b[0]].length for b in first_epoch]
+    assert lengths == sorted(lengths)
+    mismatch = toy_config(tmp_path / "d", init_from=str(tmp_path / "a" / "best.pt"))
+    mismatch.model.hidden = 8
+    with pytest.raises(ValueError, match="model shape"):
+        training.train(mismatch, TOY)
