@@ -411,3 +411,15 @@ def finish(tb: Tables, st: State, extra: np.ndarray) -> int:
             st.req[j, 0], st.req[j, 1], st.req[j, 2] = lm, word, node
             st.counters[N_REQ] = j + 1
     return st.counters[N_REQ]
+
+
+@nb.njit(cache=True)
+def prefix_labels(nodes_i: np.ndarray, node: int) -> np.ndarray:
+    """Labels of the prefix ending at ``node``, first to last."""
+    n, walk = 0, node
+    while walk > 0:
+        n, walk = n + 1, nodes_i[walk, PARENT]
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        out[i], node = nodes_i[node, TOKEN], nodes_i[node, PARENT]
+    return out

@@ -22,8 +22,9 @@ def _viterbi(lp: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     score[0] = lp[0, 0]
     if n_states > 1:
         score[1] = lp[0, label[1]]
+    prev = np.empty(n_states)
     for t in range(1, n_frames):
-        prev = score.copy()
+        prev[:] = score
         for s in range(n_states):
             best, step = prev[s], 0
             if s >= 1 and prev[s - 1] > best:
@@ -42,28 +43,26 @@ def _viterbi(lp: np.ndarray, tokens: np.ndarray) -> np.ndarray:
     return path
 
 
-Frames = tuple[int, ...]
-
-
-def align_tokens(lp: np.ndarray, tokens: tuple[int, ...]) -> tuple[Frames, Frames]:
+@nb.njit(cache=True)
+def token_spans(lp: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First frame and one-past-last frame of each token on the best CTC path.
 
     Args:
         lp: (T, V) float32 log-probabilities.
-        tokens: label ids (no blanks), feasible for T frames.
+        tokens: (L,) label ids (no blanks), feasible in T frames.
 
     Returns:
-        (starts, ends), one entry per token.
+        (starts, ends), (L,) int64 each.
     """
-    if not tokens:
-        return (), ()
-    path = _viterbi(lp, np.asarray(tokens, dtype=np.int64))
-    emitting = np.flatnonzero(path % 2 == 1)  # frames on a token state
-    index = (path[emitting] - 1) // 2  # token of each such frame
-    starts = np.full(len(tokens), -1, dtype=np.int64)
-    ends = np.zeros(len(tokens), dtype=np.int64)
-    np.maximum.at(ends, index, emitting + 1)
-    first = np.ones(len(emitting), dtype=bool)
-    first[1:] = index[1:] != index[:-1]
-    starts[index[first]] = emitting[first]
-    return tuple(starts.tolist()), tuple(ends.tolist())
+    starts = np.full(tokens.shape[0], -1, dtype=np.int64)
+    ends = np.zeros(tokens.shape[0], dtype=np.int64)
+    if tokens.shape[0] == 0:
+        return starts, ends
+    path = _viterbi(lp, tokens)
+    for t in range(path.shape[0]):
+        if path[t] % 2 == 1:
+            i = (path[t] - 1) // 2
+            if starts[i] < 0:
+                starts[i] = t
+            ends[i] = t + 1
+    return starts, ends

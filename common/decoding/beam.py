@@ -18,7 +18,7 @@ import torch
 from common.decoding import _kernels as K
 from common.decoding._hashing import EOS_WORD
 from common.decoding._scoring import LEX_OFF
-from common.decoding.align import align_tokens
+from common.decoding.align import token_spans
 from common.decoding.char_lm import CharLM
 from common.decoding.hotwords import build_hotword_graph, parse_hotword
 from common.decoding.hypothesis import Hypothesis, word_spans
@@ -108,12 +108,13 @@ class CTCBeamDecoder:
         extra = self._finish(state)
         n = int(state.counters[K.N_BEAMS])
         acoustic = np.logaddexp(state.beam_p[:n, K.PB], state.beam_p[:n, K.PNB])
-        valid = np.isfinite(extra)
-        if not valid.any():  # lexicon: no beam ends on a whole word; keep the best anyway
-            extra = np.where(np.isfinite(extra), extra, 0.0)
-            valid[:] = True
-        order = [i for i in np.argsort(-(acoustic + extra), kind="stable") if valid[i]]
-        return [self._hypothesis(lp, state, i, acoustic[i], extra[i]) for i in order[:k]]
+        total = acoustic + extra
+        if not np.isfinite(total).any():  # lexicon: no beam ends on a whole word
+            extra = np.zeros(n)  # keep the best anyway, without its LM part
+            total = acoustic
+        order = np.argsort(-total, kind="stable")[:k]
+        order = order[np.isfinite(total[order])]
+        return [self._hypothesis(lp, state, i, acoustic[i], extra[i]) for i in order.tolist()]
 
     def _check(self, log_probs: np.ndarray | torch.Tensor) -> np.ndarray:
         """(T, V) float32 C array of log-probabilities, or EmissionError."""
@@ -162,17 +163,14 @@ class CTCBeamDecoder:
         self, lp: np.ndarray, state: K.State, beam: int, acoustic: float, extra: float
     ) -> Hypothesis:
         """Text, tokens and (force-aligned) frame spans of one final beam."""
-        tokens = []
-        node = int(state.beam_node[beam])
-        while node > 0:
-            tokens.append(int(state.nodes_i[node, K.TOKEN]))
-            node = int(state.nodes_i[node, K.PARENT])
-        tokens.reverse()
-        text = "".join(self.labels[t] for t in tokens)
-        starts, ends = align_tokens(lp, tuple(tokens))
+        labels = K.prefix_labels(state.nodes_i, int(state.beam_node[beam]))
+        starts, ends = token_spans(lp, labels)
+        tokens = tuple(labels.tolist())
+        text = "".join([self.labels[t] for t in tokens])
+        starts, ends = tuple(starts.tolist()), tuple(ends.tolist())
         return Hypothesis(
             text=text,
-            tokens=tuple(tokens),
+            tokens=tokens,
             token_frames=starts,
             token_end_frames=ends,
             score=float(acoustic + extra),
