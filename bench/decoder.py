@@ -99,6 +99,8 @@ def flashlight(labels, beam, lm_path, lexicon_path, alpha, beta) -> Decode:
 
     def decode(lp: np.ndarray) -> str:
         hyp = decoder(torch.from_numpy(lp)[None])[0][0]
+        if lexicon_path:
+            return " ".join(hyp.words)
         return " ".join("".join(decoder.idxs_to_tokens(hyp.tokens)).replace("|", " ").split())
 
     return decode

@@ -19,6 +19,7 @@ import torch
 
 from common.alphabet import Alphabet, TextNormalizerConfig
 from common.config import ModelConfig
+from common.fileio import publish
 from common.encoder import Encoder
 
 FORMAT_VERSION = 1
@@ -38,7 +39,7 @@ def save_atomic(obj: dict[str, Any], path: str | Path) -> None:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -145,3 +146,14 @@ def _input_dim(state: dict[str, torch.Tensor], cfg: ModelConfig) -> int:
     if cfg.conv_channels > 0:
         return int(state["frontend.net.0.weight"].shape[1])
     return int(state["rnn.layers.0.0.weight_ih_l0"].shape[1])
+
+
+def export_inference(src: str | Path, dst: str | Path, half: bool = True) -> Path:
+    """Copy the inference part of a checkpoint (no optimiser or RNG state), fp16 by default."""
+    payload = load_checkpoint(src)
+    out = {k: payload[k] for k in ("format", "modality", "alphabet", "text", "model", "features")}
+    out["state_dict"] = {
+        k: v.half() if half and v.is_floating_point() else v for k, v in payload["state_dict"].items()
+    }
+    save_atomic(out, dst)
+    return Path(dst)

@@ -11,9 +11,9 @@ Extensions are tried best label first and stop once even an optimistic score
 (``LabelTables.bound``) cannot reach the current ``beam_size``-th best
 candidate: pruning that never changes the result.
 
-``run_frames`` returns to Python when it needs KenLM scores (``NEED_LM``,
+``search`` returns to Python when it needs KenLM scores (``NEED_LM``,
 requests in ``req``) or more node storage (``NEED_NODES``); Python answers
-and calls again, and the interrupted frame is redone from its start.
+and calls again, and the interrupted frame (or ending) is redone from its start.
 
 Performance note: numba reference-counts an array (an atomic update) each time
 it is taken out of a tuple or handed to a call. So the state is a few packed
@@ -42,6 +42,7 @@ from common.decoding._scoring import (
     utterance_end,
     word_end,
 )
+from common.decoding.align import token_spans
 
 PARENT, TOKEN, LM_STATE, WORD, LEX, HOT, PHASH, END_STATE = range(8)  # nodes_i columns
 NODE_COLS = 8
@@ -65,6 +66,7 @@ class Pruning(NamedTuple):
     topk: int  # labels tried per frame, 0 = no limit
     min_logp: float  # labels below this log-prob are not tried (the best always is)
     skip_logp: float  # frames whose blank log-prob is above this only absorb blank
+    threshold: float  # candidates scoring this far below the frame's best are dropped
 
 
 class State(NamedTuple):
@@ -190,10 +192,10 @@ def _blank_frame(
 
 
 @nb.njit(cache=True)
-def _stays(lp: np.ndarray, t: int, st: State) -> int:
-    """Slot i holds beam i's prefix staying the same; returns the heap count."""
+def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
+    """Slot i holds beam i's prefix staying the same; returns (heap count, best score)."""
     nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, _, counters, _ = st
-    now, n_heap = counters[PASS], 0
+    now, n_heap, best = counters[PASS], 0, -np.inf
     for i in range(counters[N_BEAMS]):
         node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
         last = nodes_i[node, TOKEN]
@@ -205,7 +207,8 @@ def _stays(lp: np.ndarray, t: int, st: State) -> int:
         slot_f[i, TOTAL] = _lse(slot_f[i, PB], slot_f[i, PNB]) + slot_f[i, EXTRA]
         _remember(lookup, now, nodes_i[node, PHASH], i)
         n_heap = _push(heap, n_heap, slot_f[i, TOTAL])
-    return n_heap
+        best = max(best, slot_f[i, TOTAL])
+    return n_heap, best
 
 
 @nb.njit(cache=True)
@@ -251,10 +254,13 @@ def _complete_word(tb: Tables, st: State, node: int) -> tuple[int, float, int]:
 
 
 @nb.njit(cache=True)
-def _extend(lp: np.ndarray, t: int, n_labels: int, n_heap: int, tb: Tables, st: State) -> int:
+def _extend(
+    lp: np.ndarray, t: int, n_labels: int, threshold: float, tb: Tables, st: State
+) -> tuple[int, float]:
     """Candidates extending each beam (best first) by the frame's labels (best first).
 
-    Returns the number of candidate slots (the beams' stay slots included).
+    Returns the number of candidate slots (the beams' stay slots included) and the
+    best candidate score.
     """
     nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, labels, counters, _ = st
     (sep, codes, bound), lex, char, hot = tb.labels, tb.lexicon, tb.char_lm, tb.hotwords
@@ -262,6 +268,7 @@ def _extend(lp: np.ndarray, t: int, n_labels: int, n_heap: int, tb: Tables, st: 
     char_on, char_alpha, char_beta, char_logp, char_next, _ = char
     hot_next, hot_delta, _ = hot
     word_level = lex_mode != LEX_OFF or tb.word_lm.kind != LM_NONE
+    n_heap, best = _stays(lp, t, st)
     order, has_child = _beam_order(st)
     now, full, n_slots = counters[PASS], heap.shape[0], counters[N_BEAMS]
     for i in order:
@@ -276,7 +283,8 @@ def _extend(lp: np.ndarray, t: int, n_labels: int, n_heap: int, tb: Tables, st: 
                 slot_f[s, PNB] = _lse(slot_f[s, PNB], add)
                 slot_f[s, TOTAL] = _lse(slot_f[s, PB], slot_f[s, PNB]) + slot_f[s, EXTRA]
                 continue
-            if n_heap == full and total + lp[t, label] + extra + bound[label] < heap[0]:
+            hope = total + lp[t, label] + extra + bound[label]  # no candidate does better
+            if hope < best - threshold or (n_heap == full and hope < heap[0]):
                 if has_child[i]:
                     continue  # later labels may still be merges
                 break  # labels come best first: no later one can make it
@@ -317,15 +325,16 @@ def _extend(lp: np.ndarray, t: int, n_labels: int, n_heap: int, tb: Tables, st: 
             slot_f[n_slots, PB], slot_f[n_slots, PNB] = -np.inf, add
             slot_f[n_slots, EXTRA], slot_f[n_slots, TOTAL] = extra + delta, add + extra + delta
             n_heap = _push(heap, n_heap, slot_f[n_slots, TOTAL])
+            best = max(best, slot_f[n_slots, TOTAL])
             n_slots += 1
-    return n_slots
+    return n_slots, best
 
 
 @nb.njit(cache=True)
-def _select(slot_f: np.ndarray, n: int, beam_size: int) -> np.ndarray:
-    """Slots of the ``beam_size`` best of ``n`` candidates (impossible ones dropped)."""
+def _select(slot_f: np.ndarray, n: int, beam_size: int, floor: float) -> np.ndarray:
+    """Slots of the ``beam_size`` best of ``n`` candidates scoring at least ``floor``."""
     score = slot_f[:n, TOTAL]
-    live = np.flatnonzero(score > -np.inf)
+    live = np.flatnonzero((score > -np.inf) & (score >= floor))
     if live.shape[0] <= beam_size:
         return live
     cut = np.partition(score[live], live.shape[0] - beam_size)[live.shape[0] - beam_size]
@@ -360,14 +369,9 @@ def _commit(st: State, keep: np.ndarray) -> None:
     counters[N_BEAMS] = keep.shape[0]
 
 
-@nb.njit(cache=True, nogil=True)
-def run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
-    """Advance the search from frame ``counters[NEXT_T]``; returns DONE, NEED_LM or NEED_NODES.
-
-    Args:
-        lp: (T, V) float32 log-probabilities.
-        prune: label pruning and blank skipping.
-    """
+@nb.njit(cache=True)
+def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
+    """Advance the search from frame ``counters[NEXT_T]``; returns DONE, NEED_LM or NEED_NODES."""
     nodes_i, beam_node, beam_p, labels, counters = (
         st.nodes_i,
         st.beam_node,
@@ -386,20 +390,17 @@ def run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
         counters[PASS] += 1
         counters[N_REQ] = 0
         n_labels = _frame_labels(lp, t, prune.topk, prune.min_logp, labels)
-        n_slots = _extend(lp, t, n_labels, _stays(lp, t, st), tb, st)
+        n_slots, best = _extend(lp, t, n_labels, prune.threshold, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM
-        _commit(st, _select(st.slot_f, n_slots, beam_size))
+        _commit(st, _select(st.slot_f, n_slots, beam_size, best - prune.threshold))
     counters[NEXT_T] = lp.shape[0]
     return DONE
 
 
 @nb.njit(cache=True)
-def finish(tb: Tables, st: State, extra: np.ndarray) -> int:
-    """Score of each beam's ending into ``extra`` (-inf: not a valid ending).
-
-    Returns the number of KenLM misses (requests in ``req``); call again once answered.
-    """
+def _finish(tb: Tables, st: State, extra: np.ndarray) -> int:
+    """Score of each beam's ending into ``extra`` (-inf: not a valid ending); DONE or NEED_LM."""
     st.counters[N_REQ] = 0
     for i in range(st.counters[N_BEAMS]):
         node = st.beam_node[i]
@@ -410,16 +411,33 @@ def finish(tb: Tables, st: State, extra: np.ndarray) -> int:
             j = st.counters[N_REQ]
             st.req[j, 0], st.req[j, 1], st.req[j, 2] = lm, word, node
             st.counters[N_REQ] = j + 1
-    return st.counters[N_REQ]
+    return NEED_LM if st.counters[N_REQ] > 0 else DONE
+
+
+@nb.njit(cache=True, nogil=True)
+def search(lp: np.ndarray, prune: Pruning, tb: Tables, st: State, extra: np.ndarray) -> int:
+    """Run (or resume) the search over all frames, then score the endings into ``extra``.
+
+    Args:
+        lp: (T, V) float32 log-probabilities.
+        prune: label pruning and blank skipping.
+        extra: (B,) receives each final beam's non-acoustic score (-inf: invalid ending).
+
+    Returns:
+        DONE, or NEED_LM / NEED_NODES: answer (``req``) or grow the nodes and call again.
+    """
+    status = _run_frames(lp, prune, tb, st)
+    return _finish(tb, st, extra) if status == DONE else status
 
 
 @nb.njit(cache=True)
-def prefix_labels(nodes_i: np.ndarray, node: int) -> np.ndarray:
-    """Labels of the prefix ending at ``node``, first to last."""
+def final_path(lp: np.ndarray, nodes_i: np.ndarray, node: int) -> tuple[np.ndarray, ...]:
+    """(labels, first frames, end frames) of the prefix ending at ``node`` (force-aligned)."""
     n, walk = 0, node
     while walk > 0:
         n, walk = n + 1, nodes_i[walk, PARENT]
-    out = np.empty(n, dtype=np.int64)
+    labels = np.empty(n, dtype=np.int64)
     for i in range(n - 1, -1, -1):
-        out[i], node = nodes_i[node, TOKEN], nodes_i[node, PARENT]
-    return out
+        labels[i], node = nodes_i[node, TOKEN], nodes_i[node, PARENT]
+    starts, ends = token_spans(lp, labels)
+    return labels, starts, ends

@@ -18,7 +18,6 @@ import torch
 from common.decoding import _kernels as K
 from common.decoding._hashing import EOS_WORD
 from common.decoding._scoring import LEX_OFF
-from common.decoding.align import token_spans
 from common.decoding.char_lm import CharLM
 from common.decoding.hotwords import build_hotword_graph, parse_hotword
 from common.decoding.hypothesis import Hypothesis, word_spans
@@ -26,6 +25,7 @@ from common.decoding.lm import ArpaWordLM, KenLMWordLM, load_word_lm
 from common.decoding.search_state import ensure_nodes, new_state, word_before
 from common.decoding.tables import LanguageModel, build_tables, with_kenlm_cache
 
+DEFAULT_BEAM_THRESHOLD = 10.0  # as pyctcdecode's beam_prune_logp
 _SUM_TOLERANCE = 0.1  # rows of exp(log_probs) must sum to 1 within this
 
 
@@ -51,6 +51,8 @@ class CTCBeamDecoder:
         token_min_logp: labels below this log-prob in a frame are not tried.
         blank_skip_threshold: frames with p(blank) above this only extend beams with
             blank (1 = never skip).
+        beam_threshold: prefixes scoring more than this below the frame's best are
+            dropped even when the beam has room (``math.inf``: never).
     """
 
     def __init__(
@@ -66,8 +68,9 @@ class CTCBeamDecoder:
         token_topk: int = 0,
         token_min_logp: float = -12.0,
         blank_skip_threshold: float = 0.999,
+        beam_threshold: float = DEFAULT_BEAM_THRESHOLD,
     ) -> None:
-        _check_settings(labels, beam_size, token_topk, blank_skip_threshold)
+        _check_settings(labels, beam_size, token_topk, blank_skip_threshold, beam_threshold)
         self.labels = list(labels)
         self.beam_size = beam_size
         self.lm = load_word_lm(lm) if isinstance(lm, (str, Path)) else lm
@@ -77,6 +80,7 @@ class CTCBeamDecoder:
             topk=int(token_topk),
             min_logp=float(token_min_logp),
             skip_logp=math.log(blank_skip_threshold),
+            threshold=float(beam_threshold),
         )
         graph = build_hotword_graph(
             [parse_hotword(h, hotword_weight) for h in hotwords or []], self.labels
@@ -104,10 +108,10 @@ class CTCBeamDecoder:
         if k < 1:
             raise ValueError(f"n-best size must be at least 1, not {k}")
         lp = self._check(log_probs)
-        state = self._search(lp)
-        extra = self._finish(state)
+        state, extra = self._search(lp)
         n = int(state.counters[K.N_BEAMS])
         acoustic = np.logaddexp(state.beam_p[:n, K.PB], state.beam_p[:n, K.PNB])
+        extra = extra[:n]
         total = acoustic + extra
         if not np.isfinite(total).any():  # lexicon: no beam ends on a whole word
             extra = np.zeros(n)  # keep the best anyway, without its LM part
@@ -129,28 +133,25 @@ class CTCBeamDecoder:
             raise EmissionError("rows of log_probs must be log-probabilities (use log_softmax)")
         return lp
 
-    def _search(self, lp: np.ndarray) -> K.State:
-        """Run the compiled frame loop to the end, answering its requests."""
+    def _search(self, lp: np.ndarray) -> tuple[K.State, np.ndarray]:
+        """Run the compiled search to the end, answering its requests.
+
+        Returns the final state and each final beam's non-acoustic score (-inf: invalid).
+        """
         busy = int((lp[:, 0] <= self._pruning.skip_logp).sum())
         lex_on = self._tables.lexicon.mode != LEX_OFF
         state = new_state(
             busy, self.beam_size, len(self.labels), self._lm_start, self._hot_start, lex_on
         )
+        extra = np.empty(self.beam_size)
         while True:
-            status = K.run_frames(lp, self._pruning, self._tables, state)
+            status = K.search(lp, self._pruning, self._tables, state, extra)
             if status == K.DONE:
-                return state
+                return state, extra
             if status == K.NEED_NODES:
                 state = ensure_nodes(state, self.beam_size)
             else:
                 self._answer(state)
-
-    def _finish(self, state: K.State) -> np.ndarray:
-        """Non-acoustic score of each final beam including its ending (-inf: invalid)."""
-        extra = np.zeros(int(state.counters[K.N_BEAMS]))
-        while K.finish(self._tables, state, extra) > 0:
-            self._answer(state)
-        return extra
 
     def _answer(self, state: K.State) -> None:
         """Score the word-LM requests of the last kernel call with KenLM."""
@@ -163,8 +164,7 @@ class CTCBeamDecoder:
         self, lp: np.ndarray, state: K.State, beam: int, acoustic: float, extra: float
     ) -> Hypothesis:
         """Text, tokens and (force-aligned) frame spans of one final beam."""
-        labels = K.prefix_labels(state.nodes_i, int(state.beam_node[beam]))
-        starts, ends = token_spans(lp, labels)
+        labels, starts, ends = K.final_path(lp, state.nodes_i, int(state.beam_node[beam]))
         tokens = tuple(labels.tolist())
         text = "".join([self.labels[t] for t in tokens])
         starts, ends = tuple(starts.tolist()), tuple(ends.tolist())
@@ -180,7 +180,9 @@ class CTCBeamDecoder:
         )
 
 
-def _check_settings(labels: list[str], beam_size: int, topk: int, threshold: float) -> None:
+def _check_settings(
+    labels: list[str], beam_size: int, topk: int, threshold: float, beam_threshold: float
+) -> None:
     """Reject settings that cannot work."""
     if len(labels) < 2:
         raise ValueError("labels need a blank and at least one symbol")
@@ -192,3 +194,5 @@ def _check_settings(labels: list[str], beam_size: int, topk: int, threshold: flo
         raise ValueError(f"token_topk must be >= 0, not {topk}")
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"blank_skip_threshold must be in (0, 1], not {threshold}")
+    if not beam_threshold > 0.0:
+        raise ValueError(f"beam_threshold must be positive, not {beam_threshold}")

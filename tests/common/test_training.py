@@ -138,3 +138,16 @@ def test_init_from_and_sortagrad(tmp_path):
     mismatch.model.hidden = 8
     with pytest.raises(ValueError, match="model shape"):
         training.train(mismatch, TOY)
+
+
+def test_fp16_export_gives_the_same_decisions(tmp_path):
+    from common.checkpoint import export_inference
+
+    training.train(toy_config(tmp_path, max_epochs=6), TOY)
+    export_inference(tmp_path / "last.pt", tmp_path / "small.pt")
+    assert (tmp_path / "small.pt").stat().st_size < 0.4 * (tmp_path / "last.pt").stat().st_size
+    full, half = load_model(tmp_path / "last.pt"), load_model(tmp_path / "small.pt")
+    feats = [synthetic_features(e.text, {}, False, np.random.default_rng(0))
+             for e in make_examples(8, 1)]
+    for a, b in zip(emissions(full, feats), emissions(half, feats), strict=True):
+        assert np.abs(a - b).max() < 0.05

@@ -70,7 +70,12 @@ def random_log_probs(rng: np.random.Generator, n_frames: int, n_labels: int, sca
 def exhaustive(labels: list[str], **kw) -> CTCBeamDecoder:
     """A decoder that keeps every prefix of up to 5 frames and prunes nothing."""
     return CTCBeamDecoder(
-        labels, beam_size=400, token_min_logp=-np.inf, blank_skip_threshold=1.0, **kw
+        labels,
+        beam_size=400,
+        token_min_logp=-np.inf,
+        blank_skip_threshold=1.0,
+        beam_threshold=np.inf,
+        **kw,
     )
 
 
