@@ -30,6 +30,14 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from common.decoding._frame_ops import (
+    find_slot,
+    frame_labels,
+    heap_push,
+    lse,
+    remember_slot,
+    trie_child,
+)
 from common.decoding._hashing import mix_char
 from common.decoding._scoring import (
     INVALID,
@@ -38,7 +46,9 @@ from common.decoding._scoring import (
     LM_NONE,
     MISSING,
     OK,
+    LexiconTables,
     Tables,
+    WordLMTables,
     utterance_end,
     word_end,
 )
@@ -52,7 +62,6 @@ SLOT_COLS, S_ATTR = 8, 3
 PB, PNB, EXTRA, TOTAL = 0, 1, 2, 3  # slot_f columns: ln P(ends in blank / label),
 # non-acoustic score and total score (ln P(prefix) + EXTRA); beam_p has PB, PNB, P_ALL
 P_ALL = 2  # beam_p column: ln P(prefix), set per frame
-KEY, SLOT, STAMP = 0, 1, 2  # lookup columns
 N_NODES, N_BEAMS, PASS, N_REQ, NEXT_T = range(5)
 N_COUNTERS = 5
 UNKNOWN_END, INVALID_END = -2, -3  # END_STATE before it is computed / for a non-word
@@ -86,100 +95,6 @@ class State(NamedTuple):
 
 
 @nb.njit(cache=True)
-def _lse(a: float, b: float) -> float:
-    """ln(e^a + e^b)."""
-    if a == -np.inf:
-        return b
-    if b == -np.inf:
-        return a
-    if a > b:
-        return a + np.log1p(np.exp(b - a))
-    return b + np.log1p(np.exp(a - b))
-
-
-@nb.njit(cache=True)
-def _find(lookup: np.ndarray, now: int, key: int) -> int:
-    """Slot of the prefix with hash ``key`` in pass ``now``, or -1."""
-    mask = lookup.shape[0] - 1
-    i = (key ^ (key >> 29)) & mask
-    while lookup[i, STAMP] == now:
-        if lookup[i, KEY] == key:
-            return lookup[i, SLOT]
-        i = (i + 1) & mask
-    return -1
-
-
-@nb.njit(cache=True)
-def _remember(lookup: np.ndarray, now: int, key: int, slot: int) -> None:
-    """Record that the prefix with hash ``key`` has candidate ``slot`` in pass ``now``."""
-    mask = lookup.shape[0] - 1
-    i = (key ^ (key >> 29)) & mask
-    while lookup[i, STAMP] == now:
-        i = (i + 1) & mask
-    lookup[i, KEY], lookup[i, SLOT], lookup[i, STAMP] = key, slot, now
-
-
-@nb.njit(cache=True)
-def _push(heap: np.ndarray, n: int, value: float) -> int:
-    """Offer ``value`` to the bounded min-heap holding ``n`` values; returns the new count."""
-    if n < heap.shape[0]:
-        i = n
-        heap[i] = value
-        while i > 0 and heap[(i - 1) // 2] > heap[i]:
-            heap[i], heap[(i - 1) // 2] = heap[(i - 1) // 2], heap[i]
-            i = (i - 1) // 2
-        return n + 1
-    if value <= heap[0]:
-        return n
-    heap[0] = value
-    i = 0
-    while True:
-        small, left, right = i, 2 * i + 1, 2 * i + 2
-        if left < n and heap[left] < heap[small]:
-            small = left
-        if right < n and heap[right] < heap[small]:
-            small = right
-        if small == i:
-            return n
-        heap[i], heap[small] = heap[small], heap[i]
-        i = small
-
-
-@nb.njit(cache=True)
-def _trie_child(
-    start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, label: int
-) -> int:
-    """Child of trie ``node`` by ``label``, or -1 (also for node -1)."""
-    if node >= 0:
-        for e in range(start[node], start[node + 1]):
-            if tok[e] == label:
-                return child[e]
-    return -1
-
-
-@nb.njit(cache=True)
-def _frame_labels(lp: np.ndarray, t: int, topk: int, min_logp: float, out: np.ndarray) -> int:
-    """Write frame ``t``'s non-blank labels worth trying into ``out``, best first; returns n.
-
-    Labels at or above ``min_logp``, at most ``topk`` (0: no limit); the best always.
-    """
-    best = 1
-    for v in range(2, lp.shape[1]):
-        if lp[t, v] > lp[t, best]:
-            best = v
-    n = 0
-    for v in range(1, lp.shape[1]):
-        if v == best or lp[t, v] >= min_logp:
-            j = n
-            while j > 0 and lp[t, out[j - 1]] < lp[t, v]:  # insertion sort, descending
-                out[j] = out[j - 1]
-                j -= 1
-            out[j] = v
-            n += 1
-    return min(n, topk) if topk > 0 else n
-
-
-@nb.njit(cache=True)
 def _blank_frame(
     lp: np.ndarray, t: int, nodes_i: np.ndarray, beam_node: np.ndarray, beam_p: np.ndarray, n: int
 ) -> None:
@@ -187,7 +102,7 @@ def _blank_frame(
     for i in range(n):
         last = nodes_i[beam_node[i], TOKEN]
         pb, pnb = beam_p[i, PB], beam_p[i, PNB]
-        beam_p[i, PB] = _lse(pb, pnb) + lp[t, 0]
+        beam_p[i, PB] = lse(pb, pnb) + lp[t, 0]
         beam_p[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
 
 
@@ -199,14 +114,14 @@ def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
     for i in range(counters[N_BEAMS]):
         node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
         last = nodes_i[node, TOKEN]
-        beam_p[i, P_ALL] = _lse(pb, pnb)
+        beam_p[i, P_ALL] = lse(pb, pnb)
         slot_i[i, S_NODE] = node
         slot_f[i, PB] = beam_p[i, P_ALL] + lp[t, 0]
         slot_f[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
         slot_f[i, EXTRA] = nodes_f[node, SCORE]
-        slot_f[i, TOTAL] = _lse(slot_f[i, PB], slot_f[i, PNB]) + slot_f[i, EXTRA]
-        _remember(lookup, now, nodes_i[node, PHASH], i)
-        n_heap = _push(heap, n_heap, slot_f[i, TOTAL])
+        slot_f[i, TOTAL] = lse(slot_f[i, PB], slot_f[i, PNB]) + slot_f[i, EXTRA]
+        remember_slot(lookup, now, nodes_i[node, PHASH], i)
+        n_heap = heap_push(heap, n_heap, slot_f[i, TOTAL])
         best = max(best, slot_f[i, TOTAL])
     return n_heap, best
 
@@ -222,35 +137,37 @@ def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
         node = beam_node[i]
         totals[i] = beam_p[i, P_ALL] + nodes_f[node, SCORE]
         if nodes_i[node, PARENT] >= 0:
-            p = _find(lookup, now, nodes_i[nodes_i[node, PARENT], PHASH])
+            p = find_slot(lookup, now, nodes_i[nodes_i[node, PARENT], PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
     return np.argsort(-totals), has_child
 
 
 @nb.njit(cache=True)
-def _complete_word(tb: Tables, st: State, node: int) -> tuple[int, float, int]:
-    """Score the partial word of prefix ``node`` as complete: (status, delta, LM state).
+def _complete_word(
+    lex: LexiconTables,
+    word_lm: WordLMTables,
+    nodes_i: np.ndarray,
+    nodes_f: np.ndarray,
+    req: np.ndarray,
+    counters: np.ndarray,
+    node: int,
+) -> None:
+    """Score the partial word of prefix ``node`` as complete, into its END_ columns.
 
-    The answer is kept on the node (a beam tries the separator on every frame);
-    a KenLM miss is requested from Python instead.
+    Kept on the node because a beam tries the separator on every frame; a KenLM miss
+    is requested from Python instead (END_STATE stays unknown).
     """
-    nodes_i, nodes_f = st.nodes_i, st.nodes_f
-    if nodes_i[node, END_STATE] >= 0:
-        return OK, nodes_f[node, END_SCORE], nodes_i[node, END_STATE]
-    if nodes_i[node, END_STATE] == INVALID_END:
-        return INVALID, 0.0, 0
     state, word = nodes_i[node, LM_STATE], nodes_i[node, WORD]
-    status, delta, state = word_end(tb.lexicon, tb.word_lm, state, word, nodes_i[node, LEX])
+    status, delta, state = word_end(lex, word_lm, state, word, nodes_i[node, LEX])
     if status == MISSING:
-        i = st.counters[N_REQ]
-        st.req[i, 0], st.req[i, 1], st.req[i, 2] = state, word, node
-        st.counters[N_REQ] = i + 1
+        i = counters[N_REQ]
+        req[i, 0], req[i, 1], req[i, 2] = state, word, node
+        counters[N_REQ] = i + 1
     elif status == INVALID:
         nodes_i[node, END_STATE] = INVALID_END
     else:
         nodes_i[node, END_STATE], nodes_f[node, END_SCORE] = state, delta
-    return status, delta, state
 
 
 @nb.njit(cache=True)
@@ -278,10 +195,10 @@ def _extend(
             label = labels[k]
             add = (pb if label == last else total) + lp[t, label]
             key = mix_char(phash, label + 1)
-            s = _find(lookup, now, key)
+            s = find_slot(lookup, now, key)
             if s >= 0:  # the extension is a prefix already in the beam: merge
-                slot_f[s, PNB] = _lse(slot_f[s, PNB], add)
-                slot_f[s, TOTAL] = _lse(slot_f[s, PB], slot_f[s, PNB]) + slot_f[s, EXTRA]
+                slot_f[s, PNB] = lse(slot_f[s, PNB], add)
+                slot_f[s, TOTAL] = lse(slot_f[s, PB], slot_f[s, PNB]) + slot_f[s, EXTRA]
                 continue
             hope = total + lp[t, label] + extra + bound[label]  # no candidate does better
             if hope < best - threshold or (n_heap == full and hope < heap[0]):
@@ -295,7 +212,7 @@ def _extend(
             if label == sep:
                 if word != 0 and word_level:
                     if nodes_i[node, END_STATE] == UNKNOWN_END:
-                        _complete_word(tb, st, node)
+                        _complete_word(lex, tb.word_lm, nodes_i, nodes_f, st.req, counters, node)
                     if nodes_i[node, END_STATE] < 0:
                         continue  # not a word, or the LM score is being asked for
                     state, delta = nodes_i[node, END_STATE], delta + nodes_f[node, END_SCORE]
@@ -303,7 +220,7 @@ def _extend(
             else:
                 word = mix_char(word, codes[label])
                 if lex_mode != LEX_OFF:
-                    nxt = _trie_child(lex_start, lex_tok, lex_child, trie, label)
+                    nxt = trie_child(lex_start, lex_tok, lex_child, trie, label)
                     if nxt < 0 and lex_mode == LEX_HARD:
                         continue
                     if nxt < 0 and trie >= 0:
@@ -324,7 +241,7 @@ def _extend(
             slot_i[n_slots, S_ATTR + 4] = key
             slot_f[n_slots, PB], slot_f[n_slots, PNB] = -np.inf, add
             slot_f[n_slots, EXTRA], slot_f[n_slots, TOTAL] = extra + delta, add + extra + delta
-            n_heap = _push(heap, n_heap, slot_f[n_slots, TOTAL])
+            n_heap = heap_push(heap, n_heap, slot_f[n_slots, TOTAL])
             best = max(best, slot_f[n_slots, TOTAL])
             n_slots += 1
     return n_slots, best
@@ -389,7 +306,7 @@ def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
             return NEED_NODES
         counters[PASS] += 1
         counters[N_REQ] = 0
-        n_labels = _frame_labels(lp, t, prune.topk, prune.min_logp, labels)
+        n_labels = frame_labels(lp, t, prune.topk, prune.min_logp, labels)
         n_slots, best = _extend(lp, t, n_labels, prune.threshold, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM

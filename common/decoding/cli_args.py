@@ -117,7 +117,8 @@ def decoder_config_from_args(args: argparse.Namespace, base: DecoderConfig) -> D
     if given and kind == "greedy":
         if args.decoder == "greedy":
             flags = ", ".join(_BEAM_ONLY[name] for name in given)
-            raise ValueError(f"{flags} only work with --decoder beam")
+            verb = "requires" if len(given) == 1 else "require"
+            raise ValueError(f"{flags} {verb} --decoder beam")
         kind = "beam"
     updates = {
         "beam_size": args.beam_size,

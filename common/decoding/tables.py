@@ -14,7 +14,7 @@ from common.decoding.hotwords import HotwordGraph
 from common.decoding.lexicon import CharTrie, build_trie, read_lexicon
 from common.decoding.lm import ArpaWordLM, KenLMWordLM
 
-UNK_PREFIX_PENALTY = -10.0  # once per word that is not in the LM vocabulary
+UNK_PREFIX_PENALTY = -10.0  # times alpha, once per word that is not in the LM vocabulary
 LanguageModel = ArpaWordLM | KenLMWordLM | CharLM
 
 
@@ -67,7 +67,10 @@ def _score_bounds(
 
 
 def _lexicon_tables(
-    labels: Sequence[str], lm: LanguageModel | None, lexicon: str | Path | list[str] | None
+    labels: Sequence[str],
+    lm: LanguageModel | None,
+    lexicon: str | Path | list[str] | None,
+    alpha: float,
 ) -> S.LexiconTables:
     mode, trie = _trie(labels, lm, lexicon)
     if trie is None:
@@ -79,9 +82,8 @@ def _lexicon_tables(
             n_words=0,
         )
     words = _word_ids(trie, labels, lm) if isinstance(lm, ArpaWordLM) else np.zeros(1, np.int64)
-    return S.LexiconTables(
-        mode, UNK_PREFIX_PENALTY, trie.start, trie.tokens, trie.children, trie.final, words
-    )
+    penalty = alpha * UNK_PREFIX_PENALTY
+    return S.LexiconTables(mode, penalty, trie.start, trie.tokens, trie.children, trie.final, words)
 
 
 def _word_lm_tables(lm: LanguageModel | None, alpha: float, beta: float) -> S.WordLMTables:
@@ -156,7 +158,7 @@ def build_tables(
             codes=np.array([char_code(s) for s in labels], dtype=np.int64),
             bound=_score_bounds(labels, alpha, beta, lm, graph),
         ),
-        lexicon=_lexicon_tables(labels, lm, lexicon),
+        lexicon=_lexicon_tables(labels, lm, lexicon, alpha),
         word_lm=_word_lm_tables(lm, alpha, beta),
         char_lm=char_lm,
         hotwords=S.HotwordTables(graph.next, graph.delta, graph.final),

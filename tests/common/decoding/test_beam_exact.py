@@ -256,3 +256,48 @@ def test_word_lm_nbest_equals_brute_force(word_arpa, lp, alpha, beta):
     truth = ranked(lp, word_lm_extra(model, alpha, beta))
     for hyp, (score, seq) in zip(decoder.decode_nbest(lp, 3), truth, strict=False):
         assert hyp.score == pytest.approx(score, abs=1e-3), (hyp.tokens, seq)
+
+
+def vocabulary_extra(model, vocab: set[str], alpha: float, beta: float):
+    """Word-LM score plus alpha * the decoder's penalty for each word outside ``vocab``."""
+    from common.decoding.tables import UNK_PREFIX_PENALTY
+
+    lm_part = word_lm_extra(model, alpha, beta)
+
+    def extra(seq: tuple[int, ...]) -> float:
+        words = "".join(LABELS[t] for t in seq).split()
+        return lm_part(seq) + alpha * UNK_PREFIX_PENALTY * sum(w not in vocab for w in words)
+
+    return extra
+
+
+@settings(max_examples=30, deadline=None)
+@given(lm_emissions, st.floats(0.0, 2.0), st.floats(-2.0, 2.0))
+def test_arpa_word_lm_nbest_equals_brute_force(word_arpa, lp, alpha, beta):
+    import kenlm
+
+    from common.decoding.lm import ArpaWordLM
+
+    lm = ArpaWordLM.load(word_arpa)
+    decoder = exhaustive(LABELS, lm=lm, alpha=alpha, beta=beta)
+    truth = ranked(lp, vocabulary_extra(kenlm.Model(str(word_arpa)), lm.vocabulary, alpha, beta))
+    for hyp, (score, seq) in zip(decoder.decode_nbest(lp, 3), truth, strict=False):
+        assert hyp.score == pytest.approx(score, abs=1e-3), (hyp.tokens, seq)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lm_emissions)
+def test_lexicon_nbest_equals_brute_force_over_lexicon_sequences(lp):
+    lexicon = {"a", "ab", "bab"}
+
+    def extra(seq: tuple[int, ...]) -> float:
+        words = "".join(LABELS[t] for t in seq).split()
+        return 0.0 if set(words) <= lexicon else -np.inf
+
+    truth = [row for row in ranked(lp, extra) if row[0] > -np.inf]
+    nbest = exhaustive(LABELS, lexicon=sorted(lexicon)).decode_nbest(lp, 3)
+    if not truth:  # no sequence of lexicon words fits: the decoder falls back to its best
+        return
+    assert len(nbest) == min(3, len(truth))
+    for hyp, (score, _) in zip(nbest, truth, strict=False):
+        assert hyp.score == pytest.approx(score, abs=1e-4)
