@@ -19,8 +19,8 @@ import torch
 
 from common.alphabet import Alphabet, TextNormalizerConfig
 from common.config import ModelConfig
-from common.fileio import publish
 from common.encoder import Encoder
+from common.fileio import publish
 
 FORMAT_VERSION = 1
 
@@ -153,7 +153,8 @@ def export_inference(src: str | Path, dst: str | Path, half: bool = True) -> Pat
     payload = load_checkpoint(src)
     out = {k: payload[k] for k in ("format", "modality", "alphabet", "text", "model", "features")}
     out["state_dict"] = {
-        k: v.half() if half and v.is_floating_point() else v for k, v in payload["state_dict"].items()
+        k: v.half() if half and v.is_floating_point() else v
+        for k, v in payload["state_dict"].items()
     }
     save_atomic(out, dst)
     return Path(dst)
