@@ -59,6 +59,8 @@ def ensure_lm(path: Path, data: Path) -> Path:
     """The bench LM: word 3-gram from LJSpeech sentences + AN4 transcripts (built if missing)."""
     if path.is_file():
         return path
+    if not data.is_dir():
+        raise SystemExit(f"error: {path} does not exist and no data folder {data} to build it")
     sentences = (data / "text" / "ljspeech_sentences.txt").read_text().splitlines()
     sentences += an4_sentences(data / "an4" / "etc" / "an4_train.transcription")
     print(f"building {path} from {len(sentences)} sentences ...", flush=True)
@@ -73,11 +75,13 @@ def wer(hyps: list[str], refs: list[str]) -> float:
 
 
 def ours(labels, beam, lm, lexicon, alpha, beta) -> Decode:
+    """Our CTCBeamDecoder with its default pruning."""
     decoder = CTCBeamDecoder(labels, beam_size=beam, lm=lm, alpha=alpha, beta=beta, lexicon=lexicon)
     return lambda lp: decoder.decode(lp).text
 
 
 def pyctc(labels, beam, lm_path, vocab, alpha, beta) -> Decode:
+    """pyctcdecode (blank written as ""), lexicon-free, with its unigram list."""
     from pyctcdecode import build_ctcdecoder
 
     decoder = build_ctcdecoder(
@@ -87,6 +91,7 @@ def pyctc(labels, beam, lm_path, vocab, alpha, beta) -> Decode:
 
 
 def flashlight(labels, beam, lm_path, lexicon_path, alpha, beta) -> Decode:
+    """flashlight through torchaudio: LexiconFreeDecoder, or LexiconDecoder with a lexicon."""
     import torch
     from torchaudio.models.decoder import ctc_decoder
 
@@ -171,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"machine: {machine()}")
     print(f"emissions: {args.emissions} ({len(lps)} utterances, {frames} frames, V={len(labels)})")
     print(f"LM: {lm_path}; alpha {args.alpha}, beta {args.beta}\n")
-    print(f"{'decoder':<12} {'beam':>5} {'LM':<15} {'ms/utt':>9} {'ratio':>7} {'WER %':>7}")
+    print(f"{'decoder':<12} {'beam':>5} {'LM':<15} {'CPU ms/utt':>10} {'ratio':>7} {'WER %':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = decoder_rows(labels, lm_path, args.alpha, args.beta, Path(tmp))
         for beam in args.beams:
@@ -185,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
                         continue
                     base = seconds if base is None else base
                     print(
-                        f"{name:<12} {beam:>5} {setting:<15} {1e3 * seconds:9.2f} "
+                        f"{name:<12} {beam:>5} {setting:<15} {1e3 * seconds:10.2f} "
                         f"{seconds / base:7.2f} {100 * wer(hyps, refs):7.2f}",
                         flush=True,
                     )

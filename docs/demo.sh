@@ -17,10 +17,20 @@ step() { printf '\n==> %s\n' "$*"; }
 step "speech: synthesising 600 utterances with espeak-ng (train and held-out voices)"
 $BIN/asr synth "$OUT/speech-corpus" --utterances 600 --seed 0 --no-progress
 
-step "speech: building a word 3-gram LM from the training transcripts"
-cat "$OUT"/speech-corpus/LibriSpeech/train-synth/*/*/*.trans.txt | cut -d' ' -f2- \
-  > "$OUT/speech-train-text.txt"
-$BIN/asr lm build "$OUT/speech-train-text.txt" -o "$OUT/speech-3gram.arpa" --order 3
+step "speech: building a word 3-gram LM from the packaged sentences, held-out ones removed"
+$BIN/python - "$OUT/speech-corpus" > "$OUT/speech-lm-text.txt" <<'PY'
+import sys
+from pathlib import Path
+from asr.synth import load_sentences, normalize_sentence
+held_out = {line.split(" ", 1)[1].strip() for f in
+            Path(sys.argv[1], "LibriSpeech", "test-synth").rglob("*.trans.txt")
+            for line in f.read_text().splitlines() if " " in line}
+for sentence in load_sentences(None):
+    text = normalize_sentence(sentence)
+    if text and text not in held_out:
+        print(text)
+PY
+$BIN/asr lm build "$OUT/speech-lm-text.txt" -o "$OUT/speech-3gram.arpa" --order 3
 
 step "speech: training a small BiLSTM-CTC model on CPU"
 $BIN/asr train data=synth data.root="$OUT/speech-corpus" model=small model.conv_layers=2 \
@@ -32,7 +42,7 @@ HELD_OUT="$OUT/speech-corpus/LibriSpeech/test-synth"
 $BIN/asr evaluate "$HELD_OUT" --model "$OUT/speech-model/best.pt" --no-progress \
   --json "$OUT/speech-eval-greedy.json"
 $BIN/asr evaluate "$HELD_OUT" --model "$OUT/speech-model/best.pt" --no-progress \
-  --decoder beam --beam-size 32 --lm "$OUT/speech-3gram.arpa" --alpha 0.8 --beta 1.5 \
+  --decoder beam --beam-size 32 --lm "$OUT/speech-3gram.arpa" --alpha 0.5 --beta 1.0 \
   --json "$OUT/speech-eval-beam-lm.json"
 
 step "speech: transcribing one held-out file to SRT and JSON, with a plot"

@@ -8,19 +8,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+_NEGLIGIBLE = 40.0  # e^-40 is below float64 resolution relative to 1
 KEY, SLOT, STAMP = 0, 1, 2  # lookup columns: prefix hash, candidate slot, pass that wrote it
 
 
 @nb.njit(cache=True)
 def lse(a: float, b: float) -> float:
     """ln(e^a + e^b)."""
-    if a == -np.inf:
-        return b
-    if b == -np.inf:
-        return a
-    if a > b:
-        return a + np.log1p(np.exp(b - a))
-    return b + np.log1p(np.exp(a - b))
+    hi, lo = (a, b) if a > b else (b, a)
+    if hi - lo > _NEGLIGIBLE or lo == -np.inf:
+        return hi
+    return hi + np.log1p(np.exp(lo - hi))
 
 
 @nb.njit(cache=True)
@@ -71,7 +69,7 @@ def heap_push(heap: np.ndarray, n: int, value: float) -> int:
         i = small
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def trie_child(start: np.ndarray, tok: np.ndarray, child: np.ndarray, node: int, label: int) -> int:
     """Child of trie ``node`` by ``label``, or -1 (also for node -1); edges sorted by label."""
     if node < 0:

@@ -38,18 +38,18 @@ from common.decoding._frame_ops import (
     remember_slot,
     trie_child,
 )
-from common.decoding._hashing import mix_char
+from common.decoding._hashing import EOS_WORD, mix_char, table_find, table_key
 from common.decoding._scoring import (
     INVALID,
     LEX_HARD,
     LEX_OFF,
+    LM_ARPA,
+    LM_KENLM,
     LM_NONE,
     MISSING,
-    OK,
     LexiconTables,
     Tables,
     WordLMTables,
-    utterance_end,
     word_end,
 )
 from common.decoding.align import token_spans
@@ -92,6 +92,9 @@ class State(NamedTuple):
     labels: np.ndarray  # (V,) int64 the frame's labels, best first
     counters: np.ndarray  # (N_COUNTERS,) int64
     req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node spelling it
+    totals: np.ndarray  # (B,) float64 scratch: beam scores
+    has_child: np.ndarray  # (B,) bool scratch: another beam extends this one
+    keep: np.ndarray  # (B,) int64 scratch: slots that survive the frame
 
 
 @nb.njit(cache=True)
@@ -109,7 +112,8 @@ def _blank_frame(
 @nb.njit(cache=True)
 def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
     """Slot i holds beam i's prefix staying the same; returns (heap count, best score)."""
-    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, _, counters, _ = st
+    nodes_i, nodes_f, beam_node, beam_p = st.nodes_i, st.nodes_f, st.beam_node, st.beam_p
+    slot_i, slot_f, lookup, heap, counters = st.slot_i, st.slot_f, st.lookup, st.heap, st.counters
     now, n_heap, best = counters[PASS], 0, -np.inf
     for i in range(counters[N_BEAMS]):
         node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
@@ -129,10 +133,11 @@ def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
 @nb.njit(cache=True)
 def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
     """Beams best first, and whether another beam extends each by one label."""
-    nodes_i, nodes_f, beam_node, beam_p, _, _, lookup, _, _, counters, _ = st
-    n, now = counters[N_BEAMS], counters[PASS]
-    totals = np.empty(n)
-    has_child = np.zeros(n, dtype=np.bool_)
+    nodes_i, nodes_f, beam_node, beam_p, lookup, counters = (
+        st.nodes_i, st.nodes_f, st.beam_node, st.beam_p, st.lookup, st.counters
+    )  # fmt: skip
+    n, now, totals, has_child = counters[N_BEAMS], counters[PASS], st.totals, st.has_child
+    has_child[:n] = False
     for i in range(n):
         node = beam_node[i]
         totals[i] = beam_p[i, P_ALL] + nodes_f[node, SCORE]
@@ -140,7 +145,7 @@ def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
             p = find_slot(lookup, now, nodes_i[nodes_i[node, PARENT], PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
-    return np.argsort(-totals), has_child
+    return np.argsort(-totals[:n]), has_child
 
 
 @nb.njit(cache=True)
@@ -179,7 +184,9 @@ def _extend(
     Returns the number of candidate slots (the beams' stay slots included) and the
     best candidate score.
     """
-    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, lookup, heap, labels, counters, _ = st
+    nodes_i, nodes_f, beam_node, beam_p = st.nodes_i, st.nodes_f, st.beam_node, st.beam_p
+    slot_i, slot_f, lookup, heap = st.slot_i, st.slot_f, st.lookup, st.heap
+    labels, counters = st.labels, st.counters
     (sep, codes, bound), lex, char, hot = tb.labels, tb.lexicon, tb.char_lm, tb.hotwords
     lex_mode, lex_penalty, lex_start, lex_tok, lex_child, _, _ = lex
     char_on, char_alpha, char_beta, char_logp, char_next, _ = char
@@ -231,14 +238,10 @@ def _extend(
                 state = char_next[state, label]
             if counters[N_REQ] > 0:
                 continue  # after a KenLM miss the frame is redone: no slots needed
-            slot_i[n_slots, S_NODE], slot_i[n_slots, S_PARENT], slot_i[n_slots, S_TOKEN] = (
-                -1,
-                node,
-                label,
-            )
+            slot_i[n_slots, S_NODE], slot_i[n_slots, S_PARENT] = -1, node
+            slot_i[n_slots, S_TOKEN], slot_i[n_slots, S_ATTR + 4] = label, key
             slot_i[n_slots, S_ATTR], slot_i[n_slots, S_ATTR + 1] = state, word
             slot_i[n_slots, S_ATTR + 2], slot_i[n_slots, S_ATTR + 3] = trie, hot_next[hw, label]
-            slot_i[n_slots, S_ATTR + 4] = key
             slot_f[n_slots, PB], slot_f[n_slots, PNB] = -np.inf, add
             slot_f[n_slots, EXTRA], slot_f[n_slots, TOTAL] = extra + delta, add + extra + delta
             n_heap = heap_push(heap, n_heap, slot_f[n_slots, TOTAL])
@@ -248,31 +251,34 @@ def _extend(
 
 
 @nb.njit(cache=True)
-def _select(slot_f: np.ndarray, n: int, beam_size: int, floor: float) -> np.ndarray:
-    """Slots of the ``beam_size`` best of ``n`` candidates scoring at least ``floor``."""
-    score = slot_f[:n, TOTAL]
-    live = np.flatnonzero((score > -np.inf) & (score >= floor))
-    if live.shape[0] <= beam_size:
-        return live
-    cut = np.partition(score[live], live.shape[0] - beam_size)[live.shape[0] - beam_size]
-    keep = np.empty(beam_size, dtype=np.int64)
+def _select(slot_f: np.ndarray, n: int, floor: float, heap: np.ndarray, keep: np.ndarray) -> int:
+    """Write the slots of the ``len(keep)`` best of ``n`` candidates scoring at least ``floor``
+    into ``keep``; returns how many (``heap`` is scratch)."""
+    live = m = 0
+    for c in range(n):
+        score = slot_f[c, TOTAL]
+        if score > -np.inf and score >= floor:
+            live += 1
+            m = heap_push(heap, m, score)
+    cut = heap[0] if live > keep.shape[0] else -np.inf  # the len(keep)-th best score
     k = 0
-    for c in live:
-        if score[c] > cut:
+    for c in range(n):
+        if slot_f[c, TOTAL] > cut and slot_f[c, TOTAL] >= floor:
             keep[k] = c
             k += 1
-    for c in live:
-        if k < beam_size and score[c] == cut:
+    for c in range(n):
+        if k < keep.shape[0] and slot_f[c, TOTAL] == cut:
             keep[k] = c
             k += 1
-    return keep
+    return k
 
 
 @nb.njit(cache=True)
-def _commit(st: State, keep: np.ndarray) -> None:
+def _commit(st: State, keep: np.ndarray, n_keep: int) -> None:
     """Make the kept slots the new beams, creating nodes for new prefixes."""
-    nodes_i, nodes_f, beam_node, beam_p, slot_i, slot_f, _, _, _, counters, _ = st
-    for j in range(keep.shape[0]):
+    nodes_i, nodes_f, beam_node, beam_p = st.nodes_i, st.nodes_f, st.beam_node, st.beam_p
+    slot_i, slot_f, counters = st.slot_i, st.slot_f, st.counters
+    for j in range(n_keep):
         c = keep[j]
         node = slot_i[c, S_NODE]
         if node < 0:
@@ -283,19 +289,14 @@ def _commit(st: State, keep: np.ndarray) -> None:
             nodes_i[node, END_STATE] = UNKNOWN_END
             nodes_f[node, SCORE] = slot_f[c, EXTRA]
         beam_node[j], beam_p[j, PB], beam_p[j, PNB] = node, slot_f[c, PB], slot_f[c, PNB]
-    counters[N_BEAMS] = keep.shape[0]
+    counters[N_BEAMS] = n_keep
 
 
 @nb.njit(cache=True)
 def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
     """Advance the search from frame ``counters[NEXT_T]``; returns DONE, NEED_LM or NEED_NODES."""
-    nodes_i, beam_node, beam_p, labels, counters = (
-        st.nodes_i,
-        st.beam_node,
-        st.beam_p,
-        st.labels,
-        st.counters,
-    )
+    nodes_i, beam_node, beam_p, slot_f = st.nodes_i, st.beam_node, st.beam_p, st.slot_f
+    labels, counters = st.labels, st.counters
     beam_size = beam_node.shape[0]
     for t in range(counters[NEXT_T], lp.shape[0]):
         counters[NEXT_T] = t
@@ -310,25 +311,51 @@ def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
         n_slots, best = _extend(lp, t, n_labels, prune.threshold, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM
-        _commit(st, _select(st.slot_f, n_slots, beam_size, best - prune.threshold))
+        n_keep = _select(slot_f, n_slots, best - prune.threshold, st.heap, st.keep)
+        _commit(st, st.keep, n_keep)
     counters[NEXT_T] = lp.shape[0]
     return DONE
 
 
 @nb.njit(cache=True)
 def _finish(tb: Tables, st: State, extra: np.ndarray) -> int:
-    """Score of each beam's ending into ``extra`` (-inf: not a valid ending); DONE or NEED_LM."""
-    st.counters[N_REQ] = 0
-    for i in range(st.counters[N_BEAMS]):
-        node = st.beam_node[i]
-        row = st.nodes_i[node]
-        status, delta, lm, word = utterance_end(tb, row[LM_STATE], row[WORD], row[LEX], row[HOT])
-        extra[i] = st.nodes_f[node, SCORE] + delta if status == OK else -np.inf
-        if status == MISSING:
-            j = st.counters[N_REQ]
-            st.req[j, 0], st.req[j, 1], st.req[j, 2] = lm, word, node
-            st.counters[N_REQ] = j + 1
-    return NEED_LM if st.counters[N_REQ] > 0 else DONE
+    """Score of each beam's ending into ``extra`` (-inf: not a valid ending); DONE or NEED_LM.
+
+    The partial word is completed (cached on its node like a separator), then </s>
+    is scored and pending hotword boosts are settled.
+    """
+    nodes_i, nodes_f, beam_node, counters, req = (
+        st.nodes_i, st.nodes_f, st.beam_node, st.counters, st.req
+    )  # fmt: skip
+    wl_kind, wl_alpha, _, wl_keys, wl_logp, _, _, _, _, _, wl_eos, _ = tb.word_lm
+    char_on, char_alpha, _, _, _, char_eos = tb.char_lm
+    word_level = tb.lexicon.mode != LEX_OFF or wl_kind != LM_NONE
+    counters[N_REQ] = 0
+    for i in range(counters[N_BEAMS]):
+        node = beam_node[i]
+        state = nodes_i[node, LM_STATE]
+        extra[i] = nodes_f[node, SCORE] + tb.hotwords.final[nodes_i[node, HOT]]
+        if word_level and nodes_i[node, WORD] != 0:
+            if nodes_i[node, END_STATE] == UNKNOWN_END:
+                _complete_word(tb.lexicon, tb.word_lm, nodes_i, nodes_f, req, counters, node)
+            if nodes_i[node, END_STATE] < 0:  # not a word, or its LM score is being asked for
+                extra[i] = -np.inf
+                continue
+            state, extra[i] = nodes_i[node, END_STATE], extra[i] + nodes_f[node, END_SCORE]
+        if char_on:
+            extra[i] += char_alpha * char_eos[state]
+        elif wl_kind == LM_ARPA:
+            extra[i] += wl_alpha * wl_eos[state]
+        elif wl_kind == LM_KENLM:
+            j = table_find(wl_keys, table_key(state, EOS_WORD))
+            if j < 0:
+                k = counters[N_REQ]
+                req[k, 0], req[k, 1], req[k, 2] = state, EOS_WORD, node
+                counters[N_REQ] = k + 1
+                extra[i] = -np.inf
+            else:
+                extra[i] += wl_alpha * wl_logp[j]
+    return NEED_LM if counters[N_REQ] > 0 else DONE
 
 
 @nb.njit(cache=True, nogil=True)

@@ -3,12 +3,12 @@
 Everything a prefix carries besides its acoustic probability is four integers
 (LM state, hash of the partial word, lexicon trie node or -1, hotword state)
 and one float (its non-acoustic score so far). The per-label steps are written
-out in ``_kernels._extend_beams``; here are the word-level ones: ``word_end``
-settles a completed word and ``utterance_end`` the end of the utterance.
+out in ``_kernels._extend``; here is the word-level one: ``word_end`` settles a
+completed word (lexicon check, unknown-word penalty, word LM).
 
 The tables come in small groups because numba passes a tuple argument as all
 of its flattened fields and reference-counts each array in it on every call:
-helpers get only the groups they read.
+helpers get only the groups they read. Natural logs throughout.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from common.decoding._hashing import EOS_WORD, table_find, table_key
+from common.decoding._hashing import table_find, table_key
 
 LM_NONE, LM_ARPA, LM_KENLM = 0, 1, 2
 LEX_OFF, LEX_SOFT, LEX_HARD = 0, 1, 2
@@ -26,12 +26,16 @@ OK, INVALID, MISSING = 0, 1, 2
 
 
 class LabelTables(NamedTuple):
+    """Per-label facts."""
+
     sep: int  # label id of the word separator " ", -1 if none
     codes: np.ndarray  # (V,) int64 character code per label, for word hashes
     bound: np.ndarray  # (V,) float64 upper bound of each label's score change
 
 
 class LexiconTables(NamedTuple):
+    """The character trie partial words walk (lexicon or LM vocabulary)."""
+
     mode: int  # LEX_OFF, LEX_SOFT (LM vocabulary, penalty) or LEX_HARD (lexicon)
     penalty: float  # added once per word outside the vocabulary (soft mode)
     start: np.ndarray  # (N + 1,) int32 CSR children of trie nodes
@@ -42,6 +46,8 @@ class LexiconTables(NamedTuple):
 
 
 class WordLMTables(NamedTuple):
+    """A word n-gram LM: compiled ARPA tables, or the KenLM score cache."""
+
     kind: int  # LM_NONE, LM_ARPA or LM_KENLM
     alpha: float
     beta: float
@@ -52,11 +58,13 @@ class WordLMTables(NamedTuple):
     suffix: np.ndarray  # (C,) ARPA: next shorter context
     uni_logp: np.ndarray  # (W,) ARPA: ln p(word) in the empty context
     uni_next: np.ndarray  # (W,) ARPA: context after the word
-    eos: int  # ARPA id of </s>
+    eos_logp: np.ndarray  # (C,) ARPA: ln p(</s> | context)
     unk: int  # ARPA id of <unk>
 
 
 class CharLMTables(NamedTuple):
+    """A char n-gram LM as dense (context, label) tables."""
+
     on: bool
     alpha: float
     beta: float
@@ -66,6 +74,8 @@ class CharLMTables(NamedTuple):
 
 
 class HotwordTables(NamedTuple):
+    """The hotword automaton (see ``hotwords``)."""
+
     next: np.ndarray  # (H, V) int32 automaton state after each label
     delta: np.ndarray  # (H, V) float64 boost gained (or given back)
     final: np.ndarray  # (H,) float64 settlement at the end of the utterance
@@ -81,7 +91,7 @@ class Tables(NamedTuple):
     hotwords: HotwordTables
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _ngram(lm: WordLMTables, ctx: int, word: int) -> tuple[float, int]:
     """(ln p(word | context), next context) with ARPA backoff."""
     total = 0.0
@@ -94,7 +104,7 @@ def _ngram(lm: WordLMTables, ctx: int, word: int) -> tuple[float, int]:
     return total + lm.uni_logp[word], lm.uni_next[word]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _word_score(lm: WordLMTables, state: int, word: int, arpa_id: int) -> tuple[int, float, int]:
     """(status, ln p, next state) of a word (KenLM: by hash, MISSING if not cached)."""
     if lm.kind == LM_ARPA:
@@ -108,7 +118,7 @@ def _word_score(lm: WordLMTables, state: int, word: int, arpa_id: int) -> tuple[
     return OK, 0.0, state
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def word_end(
     lex: LexiconTables, lm: WordLMTables, state: int, word: int, node: int
 ) -> tuple[int, float, int]:
@@ -125,25 +135,3 @@ def word_end(
         return OK, delta, state
     status, logp, state = _word_score(lm, state, word, lex.word[node] if in_vocab else lm.unk)
     return status, delta + lm.alpha * logp + lm.beta, state
-
-
-@nb.njit(cache=True)
-def utterance_end(
-    tb: Tables, state: int, word: int, node: int, hw: int
-) -> tuple[int, float, int, int]:
-    """Settle a final prefix: (status, delta, LM state, word); MISSING asks for that pair."""
-    delta = tb.hotwords.final[hw]
-    if word != 0:
-        status, d, nxt = word_end(tb.lexicon, tb.word_lm, state, word, node)
-        if status != OK:
-            return status, 0.0, state, word
-        delta += d
-        state = nxt
-    if tb.char_lm.on:
-        delta += tb.char_lm.alpha * tb.char_lm.eos[state]
-    elif tb.word_lm.kind != LM_NONE:
-        status, logp, _ = _word_score(tb.word_lm, state, EOS_WORD, tb.word_lm.eos)
-        if status != OK:
-            return status, 0.0, state, EOS_WORD
-        delta += tb.word_lm.alpha * logp
-    return OK, delta, state, word

@@ -1,9 +1,10 @@
 """CTC prefix beam search with optional word / char n-gram LM, lexicon and hotwords.
 
-The frame loop runs compiled (``_kernels``); this module prepares its inputs
-(label pruning per frame, blank-skip frames, scoring tables), answers its
-word-LM requests with KenLM, and turns the final beams into ``Hypothesis``
-objects. Legend: T frames, V labels (``labels[0]`` is the blank).
+The search runs compiled (``_kernels``); this module checks the input, builds
+the scoring tables once per decoder (``tables``), answers the search's KenLM
+requests (binary word LMs only) and turns the final beams into ``Hypothesis``
+objects with force-aligned token frames. Legend: T frames, V labels
+(``labels[0]`` is the blank).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class CTCBeamDecoder:
     """CTC prefix beam search over (T, V) log-probabilities.
 
     Args:
-        labels: output symbols, ``labels[0]`` the blank; " " separates words.
+        labels: output characters, ``labels[0]`` the blank (any string); " " separates words.
         beam_size: prefixes kept per frame.
         lm: None, a path to a word n-gram model (ARPA, or KenLM binary), or a loaded
             ``ArpaWordLM``, ``KenLMWordLM`` or ``CharLM``.
@@ -103,7 +104,9 @@ class CTCBeamDecoder:
 
         Each has ``acoustic_score`` (ln P of the label sequence under CTC, summed over
         its alignments kept by the search), ``lm_score`` (everything else: alpha-weighted
-        LM, beta bonuses, unknown-prefix penalties, hotword boosts) and ``score``, their sum.
+        LM, beta bonuses, unknown-word penalties, hotword boosts) and ``score``, their sum.
+        With a lexicon, when no surviving beam ends on a whole word (input too short
+        for any), the single best beam is returned as it is, with ``lm_score`` 0.
         """
         if k < 1:
             raise ValueError(f"n-best size must be at least 1, not {k}")
@@ -114,8 +117,9 @@ class CTCBeamDecoder:
         extra = extra[:n]
         total = acoustic + extra
         if not np.isfinite(total).any():  # lexicon: no beam ends on a whole word
-            extra = np.zeros(n)  # keep the best anyway, without its LM part
+            extra = np.zeros(n)  # fall back to the best beam alone, without its LM part
             total = acoustic
+            k = 1
         order = np.argsort(-total, kind="stable")[:k]
         order = order[np.isfinite(total[order])]
         return [self._hypothesis(lp, state, i, acoustic[i], extra[i]) for i in order.tolist()]
@@ -188,6 +192,8 @@ def _check_settings(
         raise ValueError("labels need a blank and at least one symbol")
     if len(set(labels)) != len(labels):
         raise ValueError("labels must be unique")
+    if any(len(label) != 1 for label in labels[1:]):
+        raise ValueError("labels after the blank must be single characters")
     if beam_size < 1:
         raise ValueError(f"beam size must be at least 1, not {beam_size}")
     if topk < 0:

@@ -37,6 +37,7 @@ from common.lm.text import SENTENCE_END, SENTENCE_START, SPACE_TOKEN, UNKNOWN
 
 LN10 = math.log(10.0)
 SPECIAL = frozenset({SENTENCE_START, SENTENCE_END, UNKNOWN})
+_ABSENT_UNK_LOG10 = -100.0
 
 
 def _check_word_level(words: list[str], path: str | Path) -> None:
@@ -91,7 +92,8 @@ class ArpaWordLM:
         ngrams: (context, word) -> (ln p, next context) for n-grams of order >= 2.
         unigram_logp, unigram_next: (W,) the same for the empty context.
         backoff, suffix: (C,) ln backoff weight and shorter context of each context.
-        start, eos, unk: start context, ids of </s> and <unk>.
+        eos_logp: (C,) ln p(</s> | context).
+        start, unk: start context, id of <unk>.
     """
 
     def __init__(self, ngrams: list[Ngrams]) -> None:
@@ -105,14 +107,30 @@ class ArpaWordLM:
         for g, i in ids.items():
             if g:
                 self.backoff[i] = ngrams[len(g) - 1][g][1] * LN10
-        self.unigram_logp = np.array([p for p, _ in ngrams[0].values()]) * LN10
-        self.unigram_next = np.array([ids.get(g, 0) for g in ngrams[0]], dtype=np.int64)
+        unigram_logp = [p for p, _ in ngrams[0].values()]
+        unigram_next = [ids.get(g, 0) for g in ngrams[0]]
+        if SENTENCE_END not in self.word_ids:
+            raise LMError("the word LM has no </s> unigram")
+        if UNKNOWN not in self.word_ids:  # as KenLM: an absent <unk> gets log10 p = -100
+            self.word_ids[UNKNOWN] = len(unigram_logp)
+            unigram_logp.append(_ABSENT_UNK_LOG10)
+            unigram_next.append(0)
+        self.unigram_logp = np.array(unigram_logp) * LN10
+        self.unigram_next = np.array(unigram_next, dtype=np.int64)
         self.ngrams = self._table(ngrams, ids)
         self.start = ids.get((SENTENCE_START,), 0)
-        self.eos = self.word_ids.get(SENTENCE_END, -1)
-        self.unk = self.word_ids.get(UNKNOWN, -1)
-        if self.eos < 0 or self.unk < 0:
-            raise LMError("word LM needs </s> and <unk> unigrams")
+        self.unk = self.word_ids[UNKNOWN]
+        self.eos_logp = self._end_scores(ngrams, ids)
+
+    def _end_scores(self, ngrams: list[Ngrams], ids: dict[tuple[str, ...], int]) -> np.ndarray:
+        """(C,) ln p(</s> | context) for every context, with backoff."""
+        eos = np.empty(len(ids))
+        eos[0] = self.unigram_logp[self.word_ids[SENTENCE_END]]
+        for g, i in ids.items():  # shorter contexts first, so suffixes are done
+            if g:
+                explicit = ngrams[len(g)].get((*g, SENTENCE_END))
+                eos[i] = explicit[0] * LN10 if explicit else self.backoff[i] + eos[self.suffix[i]]
+        return eos
 
     def _table(self, ngrams: list[Ngrams], ids: dict[tuple[str, ...], int]) -> ScoreTable:
         """Hash table of every n-gram of order >= 2."""

@@ -25,13 +25,16 @@ def new_state(
         lex_on: whether a lexicon / vocabulary trie is tracked (root node 0, else -1).
     """
     cap = 1 + beam_size * (min(busy_frames, _FIRST_FRAMES) + 1)
-    nodes_i = np.zeros((cap, K.NODE_COLS), dtype=np.int64)
+    nodes_i = np.empty((cap, K.NODE_COLS), dtype=np.int64)  # rows are written when used
     nodes_i[0, K.PARENT] = nodes_i[0, K.TOKEN] = -1
     nodes_i[0, K.LM_STATE] = lm_start
+    nodes_i[0, K.WORD] = 0
     nodes_i[0, K.LEX] = 0 if lex_on else -1
     nodes_i[0, K.HOT] = hot_start
     nodes_i[0, K.PHASH] = K.ROOT_HASH
     nodes_i[0, K.END_STATE] = K.UNKNOWN_END
+    nodes_f = np.empty((cap, 2))
+    nodes_f[0] = 0.0
     counters = np.zeros(K.N_COUNTERS, dtype=np.int64)
     counters[K.N_NODES] = counters[K.N_BEAMS] = 1
     beam_p = np.full((beam_size, 3), -np.inf)
@@ -39,16 +42,19 @@ def new_state(
     slots = beam_size * n_labels
     return K.State(
         nodes_i=nodes_i,
-        nodes_f=np.zeros((cap, 2)),
+        nodes_f=nodes_f,
         beam_node=np.zeros(beam_size, dtype=np.int64),
         beam_p=beam_p,
-        slot_i=np.zeros((slots, K.SLOT_COLS), dtype=np.int64),
-        slot_f=np.zeros((slots, 4)),
-        lookup=np.zeros((1 << (4 * beam_size).bit_length(), 3), dtype=np.int64),
-        heap=np.zeros(beam_size),
-        labels=np.zeros(n_labels, dtype=np.int64),
+        slot_i=np.empty((slots, K.SLOT_COLS), dtype=np.int64),
+        slot_f=np.empty((slots, 4)),
+        lookup=np.zeros((1 << (4 * beam_size).bit_length(), 3), dtype=np.int64),  # stamp 0: empty
+        heap=np.empty(beam_size),
+        labels=np.empty(n_labels, dtype=np.int64),
         counters=counters,
-        req=np.zeros((beam_size, 3), dtype=np.int64),
+        req=np.empty((beam_size, 3), dtype=np.int64),
+        totals=np.empty(beam_size),
+        has_child=np.empty(beam_size, dtype=np.bool_),
+        keep=np.empty(beam_size, dtype=np.int64),
     )
 
 
@@ -58,7 +64,7 @@ def ensure_nodes(state: K.State, beam_size: int) -> K.State:
     cap = max(2 * len(state.nodes_i), used + 2 * beam_size)
 
     def grown(a: np.ndarray) -> np.ndarray:
-        out = np.zeros((cap, *a.shape[1:]), dtype=a.dtype)
+        out = np.empty((cap, *a.shape[1:]), dtype=a.dtype)
         out[:used] = a[:used]
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,18 +15,15 @@ from common.decoding.hotwords import HotwordGraph
 from common.decoding.lexicon import CharTrie, build_trie, read_lexicon
 from common.decoding.lm import ArpaWordLM, KenLMWordLM
 
-UNK_PREFIX_PENALTY = -10.0  # times alpha, once per word that is not in the LM vocabulary
+# Once per word outside the LM vocabulary, weighted by alpha like every LM score: -10 in
+# KenLM's log10 units (pyctcdecode's unk_score_offset), in natural log.
+UNK_WORD_PENALTY = -10.0 * math.log(10.0)
 LanguageModel = ArpaWordLM | KenLMWordLM | CharLM
 
 
-def char_code(label: str) -> int:
-    """Character code used in word hashes (a stable number for multi-character labels)."""
-    if len(label) == 1:
-        return ord(label)
-    return int.from_bytes(label.encode("utf-8")[:7], "little") | (1 << 60)
-
-
-def _trie(labels: Sequence[str], lm: LanguageModel | None, lexicon) -> tuple[int, CharTrie | None]:
+def _trie(
+    labels: Sequence[str], lm: LanguageModel | None, lexicon: str | Path | list[str] | None
+) -> tuple[int, CharTrie | None]:
     """Lexicon mode and trie: the lexicon (hard), else the word LM's vocabulary (soft)."""
     if lexicon is not None:
         return S.LEX_HARD, build_trie(read_lexicon(lexicon), labels)
@@ -82,7 +80,7 @@ def _lexicon_tables(
             n_words=0,
         )
     words = _word_ids(trie, labels, lm) if isinstance(lm, ArpaWordLM) else np.zeros(1, np.int64)
-    penalty = alpha * UNK_PREFIX_PENALTY
+    penalty = alpha * UNK_WORD_PENALTY
     return S.LexiconTables(mode, penalty, trie.start, trie.tokens, trie.children, trie.final, words)
 
 
@@ -99,7 +97,7 @@ def _word_lm_tables(lm: LanguageModel | None, alpha: float, beta: float) -> S.Wo
         suffix=zeros_i,
         uni_logp=zeros_f,
         uni_next=zeros_i,
-        eos=0,
+        eos_logp=zeros_f,
         unk=0,
     )
     if isinstance(lm, KenLMWordLM):
@@ -116,7 +114,7 @@ def _word_lm_tables(lm: LanguageModel | None, alpha: float, beta: float) -> S.Wo
             suffix=lm.suffix,
             uni_logp=lm.unigram_logp,
             uni_next=lm.unigram_next,
-            eos=lm.eos,
+            eos_logp=lm.eos_logp,
             unk=lm.unk,
         )
     return empty
@@ -155,7 +153,7 @@ def build_tables(
     tables = S.Tables(
         labels=S.LabelTables(
             sep=labels.index(" ") if " " in labels else -1,
-            codes=np.array([char_code(s) for s in labels], dtype=np.int64),
+            codes=np.array([0, *(ord(c) for c in labels[1:])], dtype=np.int64),
             bound=_score_bounds(labels, alpha, beta, lm, graph),
         ),
         lexicon=_lexicon_tables(labels, lm, lexicon, alpha),

@@ -91,8 +91,13 @@ def test_lexicon_output_words_are_lexicon_words(n_frames, seed):
     x = np.random.default_rng(seed).normal(scale=3.0, size=(n_frames, len(LABELS)))
     lp = (x - np.logaddexp.reduce(x, axis=1, keepdims=True)).astype(np.float32)
     lexicon = ["a", "bat", "cab", "dead"]
-    for hyp in CTCBeamDecoder(LABELS, beam_size=16, lexicon=lexicon).decode_nbest(lp, 5):
-        assert set(hyp.text.split()) <= set(lexicon)
+    nbest = CTCBeamDecoder(LABELS, beam_size=16, lexicon=lexicon).decode_nbest(lp, 5)
+    for hyp in nbest:
+        *complete, last = hyp.text.split(" ")
+        assert set(complete) - {""} <= set(lexicon)
+        assert any(word.startswith(last) for word in lexicon)
+        if last not in [*lexicon, ""]:  # fallback: nothing ended on a whole word
+            assert len(nbest) == 1 and hyp.lm_score == 0.0
 
 
 def test_missing_lexicon_file_raises(tmp_path):

@@ -260,13 +260,13 @@ def test_word_lm_nbest_equals_brute_force(word_arpa, lp, alpha, beta):
 
 def vocabulary_extra(model, vocab: set[str], alpha: float, beta: float):
     """Word-LM score plus alpha * the decoder's penalty for each word outside ``vocab``."""
-    from common.decoding.tables import UNK_PREFIX_PENALTY
+    from common.decoding.tables import UNK_WORD_PENALTY
 
     lm_part = word_lm_extra(model, alpha, beta)
 
     def extra(seq: tuple[int, ...]) -> float:
         words = "".join(LABELS[t] for t in seq).split()
-        return lm_part(seq) + alpha * UNK_PREFIX_PENALTY * sum(w not in vocab for w in words)
+        return lm_part(seq) + alpha * UNK_WORD_PENALTY * sum(w not in vocab for w in words)
 
     return extra
 
@@ -301,3 +301,8 @@ def test_lexicon_nbest_equals_brute_force_over_lexicon_sequences(lp):
     assert len(nbest) == min(3, len(truth))
     for hyp, (score, _) in zip(nbest, truth, strict=False):
         assert hyp.score == pytest.approx(score, abs=1e-4)
+
+
+def test_multi_character_labels_are_refused():
+    with pytest.raises(ValueError, match="single characters"):
+        CTCBeamDecoder(["<blank>", "ab", "c"])
