@@ -92,8 +92,8 @@ class State(NamedTuple):
     labels: np.ndarray  # (V,) int64 the frame's labels, best first
     counters: np.ndarray  # (N_COUNTERS,) int64
     req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node spelling it
-    totals: np.ndarray  # (B,) float64 scratch: beam scores
     has_child: np.ndarray  # (B,) bool scratch: another beam extends this one
+    scratch: np.ndarray  # (B * V,) float64 scratch: candidate scores
     keep: np.ndarray  # (B,) int64 scratch: slots that survive the frame
 
 
@@ -131,21 +131,18 @@ def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
 
 
 @nb.njit(cache=True)
-def _beam_order(st: State) -> tuple[np.ndarray, np.ndarray]:
-    """Beams best first, and whether another beam extends each by one label."""
-    nodes_i, nodes_f, beam_node, beam_p, lookup, counters = (
-        st.nodes_i, st.nodes_f, st.beam_node, st.beam_p, st.lookup, st.counters
-    )  # fmt: skip
-    n, now, totals, has_child = counters[N_BEAMS], counters[PASS], st.totals, st.has_child
+def _mark_parents(st: State) -> np.ndarray:
+    """(B,) bool: another beam extends beam i by one label (its extensions can merge)."""
+    nodes_i, lookup, counters, has_child = st.nodes_i, st.lookup, st.counters, st.has_child
+    n, now = counters[N_BEAMS], counters[PASS]
     has_child[:n] = False
     for i in range(n):
-        node = beam_node[i]
-        totals[i] = beam_p[i, P_ALL] + nodes_f[node, SCORE]
-        if nodes_i[node, PARENT] >= 0:
-            p = find_slot(lookup, now, nodes_i[nodes_i[node, PARENT], PHASH])
+        parent = nodes_i[st.beam_node[i], PARENT]
+        if parent >= 0:
+            p = find_slot(lookup, now, nodes_i[parent, PHASH])
             if p >= 0:
                 has_child[p] = True  # stay slots are numbered like the beams
-    return np.argsort(-totals[:n]), has_child
+    return has_child
 
 
 @nb.njit(cache=True)
@@ -179,7 +176,7 @@ def _complete_word(
 def _extend(
     lp: np.ndarray, t: int, n_labels: int, threshold: float, tb: Tables, st: State
 ) -> tuple[int, float]:
-    """Candidates extending each beam (best first) by the frame's labels (best first).
+    """Candidates extending each beam by the frame's labels (best first).
 
     Returns the number of candidate slots (the beams' stay slots included) and the
     best candidate score.
@@ -193,9 +190,9 @@ def _extend(
     hot_next, hot_delta, _ = hot
     word_level = lex_mode != LEX_OFF or tb.word_lm.kind != LM_NONE
     n_heap, best = _stays(lp, t, st)
-    order, has_child = _beam_order(st)
+    has_child = _mark_parents(st)
     now, full, n_slots = counters[PASS], heap.shape[0], counters[N_BEAMS]
-    for i in order:
+    for i in range(n_slots):
         node, pb, total = beam_node[i], beam_p[i, PB], beam_p[i, P_ALL]
         last, phash, extra = nodes_i[node, TOKEN], nodes_i[node, PHASH], nodes_f[node, SCORE]
         for k in range(n_labels):
@@ -251,16 +248,40 @@ def _extend(
 
 
 @nb.njit(cache=True)
-def _select(slot_f: np.ndarray, n: int, floor: float, heap: np.ndarray, keep: np.ndarray) -> int:
+def _kth_largest(values: np.ndarray, n: int, k: int) -> float:
+    """The k-th largest of ``values[:n]`` (1-based k <= n); reorders ``values``."""
+    lo, hi, target = 0, n - 1, k - 1
+    while lo < hi:  # Hoare quickselect, descending
+        pivot = values[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while values[i] > pivot:
+                i += 1
+            while values[j] < pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i, j = i + 1, j - 1
+        if target <= j:
+            hi = j
+        elif target >= i:
+            lo = i
+        else:
+            break
+    return values[target]
+
+
+@nb.njit(cache=True)
+def _select(slot_f: np.ndarray, n: int, floor: float, scratch: np.ndarray, keep: np.ndarray) -> int:
     """Write the slots of the ``len(keep)`` best of ``n`` candidates scoring at least ``floor``
-    into ``keep``; returns how many (``heap`` is scratch)."""
-    live = m = 0
+    into ``keep``; returns how many (``scratch`` holds at least ``n`` values)."""
+    live = 0
     for c in range(n):
         score = slot_f[c, TOTAL]
         if score > -np.inf and score >= floor:
+            scratch[live] = score
             live += 1
-            m = heap_push(heap, m, score)
-    cut = heap[0] if live > keep.shape[0] else -np.inf  # the len(keep)-th best score
+    cut = _kth_largest(scratch, live, keep.shape[0]) if live > keep.shape[0] else -np.inf
     k = 0
     for c in range(n):
         if slot_f[c, TOTAL] > cut and slot_f[c, TOTAL] >= floor:
@@ -311,7 +332,7 @@ def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
         n_slots, best = _extend(lp, t, n_labels, prune.threshold, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM
-        n_keep = _select(slot_f, n_slots, best - prune.threshold, st.heap, st.keep)
+        n_keep = _select(slot_f, n_slots, best - prune.threshold, st.scratch, st.keep)
         _commit(st, st.keep, n_keep)
     counters[NEXT_T] = lp.shape[0]
     return DONE

@@ -10,6 +10,7 @@ objects with force-aligned token frames. Legend: T frames, V labels
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from common.decoding.char_lm import CharLM
 from common.decoding.hotwords import build_hotword_graph, parse_hotword
 from common.decoding.hypothesis import Hypothesis, word_spans
 from common.decoding.lm import ArpaWordLM, KenLMWordLM, load_word_lm
-from common.decoding.search_state import ensure_nodes, new_state, word_before
+from common.decoding.search_state import ensure_nodes, new_state, reset, word_before
 from common.decoding.tables import LanguageModel, build_tables, with_kenlm_cache
 
 DEFAULT_BEAM_THRESHOLD = 10.0  # as pyctcdecode's beam_prune_logp
@@ -90,6 +91,7 @@ class CTCBeamDecoder:
         self._tables, self._lm_start = build_tables(
             self.labels, self.lm, alpha, beta, lexicon, graph
         )
+        self._local = threading.local()  # search arrays, reused per thread
 
     def decode(self, log_probs: np.ndarray | torch.Tensor) -> Hypothesis:
         """Best hypothesis of one utterance of (T, V) log-probabilities."""
@@ -131,9 +133,9 @@ class CTCBeamDecoder:
         lp = np.ascontiguousarray(log_probs, dtype=np.float32)
         if lp.ndim != 2 or lp.shape[1] != len(self.labels):
             raise EmissionError(f"expected (T, {len(self.labels)}) log-probs, got {lp.shape}")
-        if np.isnan(lp).any():
-            raise EmissionError("log-probs contain NaN")
-        if len(lp) and np.abs(np.exp(lp).sum(axis=1) - 1.0).max() > _SUM_TOLERANCE:
+        if len(lp) and not (np.abs(np.exp(lp).sum(axis=1) - 1.0) <= _SUM_TOLERANCE).all():
+            if np.isnan(lp).any():
+                raise EmissionError("log-probs contain NaN")
             raise EmissionError("rows of log_probs must be log-probabilities (use log_softmax)")
         return lp
 
@@ -141,16 +143,19 @@ class CTCBeamDecoder:
         """Run the compiled search to the end, answering its requests.
 
         Returns the final state and each final beam's non-acoustic score (-inf: invalid).
+        The state's arrays are reused by the next call in the same thread.
         """
-        busy = int((lp[:, 0] <= self._pruning.skip_logp).sum())
+        state = getattr(self._local, "state", None)
+        if state is None:
+            busy = int((lp[:, 0] <= self._pruning.skip_logp).sum())
+            state = new_state(self.beam_size, len(self.labels), busy)
         lex_on = self._tables.lexicon.mode != LEX_OFF
-        state = new_state(
-            busy, self.beam_size, len(self.labels), self._lm_start, self._hot_start, lex_on
-        )
+        reset(state, self._lm_start, self._hot_start, lex_on)
         extra = np.empty(self.beam_size)
         while True:
             status = K.search(lp, self._pruning, self._tables, state, extra)
             if status == K.DONE:
+                self._local.state = state
                 return state, extra
             if status == K.NEED_NODES:
                 state = ensure_nodes(state, self.beam_size)
