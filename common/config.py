@@ -82,6 +82,7 @@ class DecoderConfig:
     token_topk: int = 0  # 0 = no top-k pruning per frame
     token_min_logp: float = -12.0  # prune tokens below this per-frame log-prob
     blank_skip_threshold: float = 0.999  # skip frames whose blank prob exceeds this; 1 = never
+    beam_threshold: float = 10.0  # drop prefixes this far (log) below the frame's best
     nbest: int = 1
 
 

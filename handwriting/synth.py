@@ -28,7 +28,7 @@ import shutil
 import string
 import sys
 import tempfile
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +37,17 @@ from tqdm import tqdm
 
 from common.fileio import write_bytes_atomic
 from handwriting.ink import Ink
+from handwriting.writer_styles import (
+    LATIN_FONTS,
+    TEST_FONTS,
+    TRAIN_FONTS,
+    SynthError,
+    WriterStyle,
+    check_fonts,
+    make_writers,
+)
 from handwriting.writers import write_iam_ondb_line
 
-TRAIN_FONTS = ("cursive", "futural", "timesi", "scriptc")
-TEST_FONTS = ("scripts", "rowmans", "timesr")
 DRAWABLE = frozenset(string.ascii_letters + string.digits + " .,;:!?'\"-()")
 MAX_LINE_CHARS = 40
 LINES_PER_FORM = 6
@@ -49,52 +56,6 @@ SAMPLE_RATE = 100.0  # Hz
 JOIN_GAP = 3.5  # glyph units: polylines whose ends are this close are drawn without lifting
 DOT_SIZE = 2.0  # glyph units: polylines no larger than this are dots, written after the word
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-"})
-
-
-class SynthError(ValueError):
-    """Bad synthesis request (arguments, sentences or output directory)."""
-
-
-def _drawn(low: float, high: float):
-    """A style field drawn uniformly from [low, high] by ``make_style``."""
-    return field(metadata={"range": (low, high)})
-
-
-@dataclass(frozen=True)
-class WriterStyle:
-    """One synthetic writer. Lengths are in glyph units (cap height 21)."""
-
-    writer: str
-    font: str
-    seed: int
-    slant_deg: float = _drawn(-8.0, 22.0)  # positive leans right
-    size: float = _drawn(8.0, 14.0)  # whiteboard units per glyph unit
-    width: float = _drawn(0.85, 1.2)  # horizontal stretch of glyphs
-    letter_spacing: float = _drawn(-0.5, 2.5)  # extra space after each glyph
-    word_spacing: float = _drawn(0.8, 1.6)  # factor on the font's space width
-    drift: float = _drawn(0.0, 2.5)  # amplitude of the wavy baseline
-    jitter: float = _drawn(0.05, 0.25)  # std of the smooth pen wobble
-    speed: float = _drawn(150.0, 260.0)  # peak pen speed, glyph units per second
-    pause: float = _drawn(0.05, 0.25)  # mean pen-up pause, seconds
-
-
-def make_style(writer: str, font: str, seed: int) -> WriterStyle:
-    """The style a seed gives a writer of ``font``."""
-    rng = np.random.default_rng(seed)
-    ranges = {f.name: f.metadata["range"] for f in fields(WriterStyle) if "range" in f.metadata}
-    drawn = {name: float(rng.uniform(*bounds)) for name, bounds in ranges.items()}
-    return WriterStyle(writer=writer, font=font, seed=seed, **drawn)
-
-
-def make_writers(
-    n_train: int, n_test: int, seed: int
-) -> tuple[list[WriterStyle], list[WriterStyle]]:
-    """Training and held-out writers; fonts and style seeds never shared between the two."""
-    seeds = np.random.default_rng(seed).choice(10**9, size=n_train + n_test, replace=False)
-    fonts = [TRAIN_FONTS[i % len(TRAIN_FONTS)] for i in range(n_train)]
-    fonts += [TEST_FONTS[i % len(TEST_FONTS)] for i in range(n_test)]
-    styles = [make_style(f"w{i + 1:02d}", f, int(seeds[i])) for i, f in enumerate(fonts)]
-    return styles[:n_train], styles[n_train:]
 
 
 @functools.cache
@@ -294,7 +255,11 @@ def _plan_forms(lines: list[str], writers: list[WriterStyle]) -> list[Form]:
 
 
 def plan_corpus(
-    lines: list[str], seed: int, test_fraction: float
+    lines: list[str],
+    seed: int,
+    test_fraction: float,
+    train_fonts: Sequence[str] = TRAIN_FONTS,
+    test_fonts: Sequence[str] = TEST_FONTS,
 ) -> tuple[list[Form], dict[str, list[str]]]:
     """Writers and forms for ``lines``, and the form ids of each split.
 
@@ -305,7 +270,7 @@ def plan_corpus(
     n_test = min(round(test_fraction * len(lines)), len(lines) - 1)
     n_train_writers = math.ceil((len(lines) - n_test) / LINES_PER_WRITER)
     train_writers, test_writers = make_writers(
-        n_train_writers, math.ceil(n_test / LINES_PER_WRITER), seed
+        n_train_writers, math.ceil(n_test / LINES_PER_WRITER), seed, train_fonts, test_fonts
     )
     train_forms = _plan_forms(lines[n_test:], train_writers)
     test_forms = _plan_forms(lines[:n_test], test_writers) if n_test else []
@@ -346,6 +311,8 @@ def synthesize_corpus(
     seed: int = 0,
     test_fraction: float = 0.15,
     progress: bool = True,
+    train_fonts: Sequence[str] = TRAIN_FONTS,
+    test_fonts: Sequence[str] = TEST_FONTS,
 ) -> dict:
     """Write a synthetic IAM-OnDB corpus of ``n_lines`` lines to ``out_dir``, atomically.
 
@@ -359,6 +326,8 @@ def synthesize_corpus(
         seed: seed of the whole corpus.
         test_fraction: share of lines written by held-out writers (``testset_f``).
         progress: show a progress bar.
+        train_fonts: Hershey fonts of the training writers (cycled over writers).
+        test_fonts: Hershey fonts of the held-out writers; disjoint from ``train_fonts``.
 
     Returns:
         Summary: path, number of lines, forms per split, writers and fonts per side.
@@ -376,8 +345,9 @@ def synthesize_corpus(
     drawable = [s for s in sentences if clean_text(s)]
     if not drawable:
         raise SynthError("no drawable text in the sentences")
+    check_fonts(train_fonts, test_fonts)
     lines = _text_lines(drawable, n_lines, np.random.default_rng(seed))
-    forms, splits = plan_corpus(lines, seed, test_fraction)
+    forms, splits = plan_corpus(lines, seed, test_fraction, train_fonts, test_fonts)
     _write_corpus(out, forms, splits, seed, progress)
     held_out = set(splits["testset_f"])
     sides = {"train": [f for f in forms if f[0] not in held_out]}
@@ -413,9 +383,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="F",
         help="share of lines by held-out writers, listed in testset_f.txt (default 0.15)",
     )
+    add(
+        "--train-fonts",
+        type=_font_list,
+        default=TRAIN_FONTS,
+        metavar="F1,F2",
+        help=f"Hershey fonts of training writers (default {','.join(TRAIN_FONTS)}; "
+        f"choose from {', '.join(LATIN_FONTS)})",
+    )
+    add(
+        "--test-fonts",
+        type=_font_list,
+        default=TEST_FONTS,
+        metavar="F1,F2",
+        help=f"Hershey fonts of held-out writers, none of them a training font "
+        f"(default {','.join(TEST_FONTS)})",
+    )
     add("--no-progress", action="store_true", help="do not show a progress bar")
     parser.set_defaults(func=run)
     return parser
+
+
+def _font_list(text: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in text.split(",") if f.strip())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -428,6 +418,8 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             test_fraction=args.test_fraction,
             progress=not args.no_progress,
+            train_fonts=args.train_fonts,
+            test_fonts=args.test_fonts,
         )
     except (ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -98,6 +98,7 @@ def make_decoder(cfg: DecoderConfig, alphabet: Alphabet) -> GreedyDecoder | CTCB
             token_topk=cfg.token_topk,
             token_min_logp=cfg.token_min_logp,
             blank_skip_threshold=cfg.blank_skip_threshold,
+            beam_threshold=cfg.beam_threshold,
         )
     except (LMError, LexiconError) as err:
         raise DecoderSetupError(str(err)) from None

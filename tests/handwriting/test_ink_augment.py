@@ -6,7 +6,8 @@ import pytest
 from handwriting.augment import AugmentConfig, augment, drop_points, random_affine, warp_time
 from handwriting.ink import validate_ink
 from handwriting.preprocess import estimate_slant
-from handwriting.synth import make_writers, render_line
+from handwriting.synth import render_line
+from handwriting.writer_styles import make_writers
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from handwriting.bezier import FRAME_DIM, bezier_frames, evaluate, fit_stroke
 from handwriting.features import InkFeatureConfig, featurize
 from handwriting.ink import Ink, make_ink
 from handwriting.preprocess import PreprocessConfig, preprocess
-from handwriting.synth import make_writers, render_line
+from handwriting.synth import render_line
+from handwriting.writer_styles import make_writers
 
 
 @pytest.fixture(scope="module")

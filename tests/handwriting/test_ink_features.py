@@ -18,7 +18,8 @@ from handwriting.features import (
 )
 from handwriting.ink import make_ink
 from handwriting.preprocess import PreprocessConfig
-from handwriting.synth import make_writers, render_line
+from handwriting.synth import render_line
+from handwriting.writer_styles import make_writers
 
 RAW = PreprocessConfig(flip_y=False, slant_correction=False, normalize=False, resample_step=0)
 

@@ -12,7 +12,8 @@ from handwriting.preprocess import (
     preprocess,
     preprocess_tracked,
 )
-from handwriting.synth import make_writers, render_line
+from handwriting.synth import render_line
+from handwriting.writer_styles import make_writers
 
 RAW = PreprocessConfig(
     flip_y=False, outlier_factor=0, slant_correction=False, normalize=False, resample_step=0

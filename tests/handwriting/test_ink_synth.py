@@ -14,11 +14,11 @@ from handwriting.synth import (
     SynthError,
     clean_text,
     load_sentences,
-    make_writers,
     render_line,
     synthesize_corpus,
     wrap_lines,
 )
+from handwriting.writer_styles import LATIN_FONTS, TEST_FONTS, TRAIN_FONTS, make_writers
 
 SENTENCES = [
     "The tried and the untried, young and old, were herded together",
@@ -56,6 +56,27 @@ def test_writers_use_disjoint_fonts_and_seeds():
     assert {w.font for w in train}.isdisjoint({w.font for w in test})
     assert {w.seed for w in train}.isdisjoint({w.seed for w in test})
     assert len({w.writer for w in train + test}) == 13
+    assert {w.font for w in train} == set(TRAIN_FONTS) and {w.font for w in test} == set(TEST_FONTS)
+    assert set(TRAIN_FONTS + TEST_FONTS) <= set(LATIN_FONTS)
+
+
+@pytest.mark.parametrize(
+    ("train_fonts", "test_fonts", "message"),
+    [
+        (("futural",), (), "at least one"),
+        (("futural", "greek"), ("scripts",), "unknown fonts greek"),
+        (("futural", "scripts"), ("scripts",), "both in training and held out: scripts"),
+    ],
+)
+def test_bad_font_choices_are_refused(tmp_path, train_fonts, test_fonts, message):
+    with pytest.raises(SynthError, match=message):
+        make_writers(2, 1, 0, train_fonts, test_fonts)
+    with pytest.raises(SynthError, match=message):
+        synthesize_corpus(
+            tmp_path / "c", SENTENCES, 2, progress=False, train_fonts=train_fonts,
+            test_fonts=test_fonts,
+        )  # fmt: skip
+    assert not list(tmp_path.iterdir())
 
 
 def test_render_line_draws_timed_cursive_strokes():
@@ -155,3 +176,13 @@ def test_cli_writes_a_corpus_and_reports_errors(tmp_path, capsys):
     assert run_cli("synth", str(out), "--lines", "2", "--no-progress") == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+    chosen = tmp_path / "fonts"
+    argv = ["synth", str(chosen), "--lines", "6", "--sentences", str(sentences), "--no-progress"]
+    assert run_cli(*argv, "--train-fonts", "gothitt, timesrb", "--test-fonts", "timesr") == 0
+    fonts = {line.split("Hershey font ")[1].rstrip(")\n") for line in
+             (p.read_text().splitlines()[0] for p in chosen.glob("ascii/*/*/*.txt"))}  # fmt: skip
+    assert fonts == {"gothitt", "timesr"}  # one training writer: the first training font
+    assert (
+        run_cli(*argv[:1], str(tmp_path / "x"), *argv[2:], "--test-fonts", "gothitt,japanese") == 1
+    )
+    assert "unknown fonts japanese" in capsys.readouterr().err

@@ -52,6 +52,9 @@ def test_beam_config_with_word_and_char_lms(tmp_path):
         (DecoderConfig(kind="beam", lexicon="missing.txt"), "lexicon file not found"),
         (DecoderConfig(kind="beam", lm="x.arpa", lm_unit="bpe"), "lm_unit"),
         (DecoderConfig(kind="greedy", hotwords=["bat"]), "need the beam decoder"),
+        # pruning fields reach the decoder, which checks them
+        (DecoderConfig(kind="beam", beam_threshold=0.0), "beam_threshold must be positive"),
+        (DecoderConfig(kind="beam", blank_skip_threshold=0.0), "blank_skip_threshold"),
     ],
 )
 def test_bad_configs_raise(cfg, message, tmp_path, monkeypatch):
