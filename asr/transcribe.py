@@ -23,6 +23,7 @@ from asr.subtitles import render, timed_words
 from common.checkpoint import LoadedModel, load_model
 from common.cli_util import (
     add_common_model_arguments,
+    add_output_arguments,
     default_model,
     expand_inputs,
     output_path,
@@ -48,23 +49,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="audio files or folders")
     add_common_model_arguments(p, default_model("an4.pt"))
-    p.add_argument(
-        "--format",
-        choices=sorted(SUFFIX),
-        default="txt",
-        help="txt: text only; json: text, score and word start/end times; "
-        "srt/vtt: subtitles timed from the CTC alignment (default: txt)",
-    )
-    p.add_argument(
-        "--output-dir",
-        type=Path,
-        default=None,
-        help="write <name>.<format> per input here instead of printing",
-    )
-    p.add_argument(
-        "--plot",
-        action="store_true",
-        help="also write <name>.png (spectrogram, CTC posteriors, word boundaries) "
+    add_output_arguments(
+        p,
+        {
+            "txt": "text only",
+            "json": "text, score and word start/end times",
+            "srt": "subtitles timed from the CTC alignment",
+            "vtt": "as srt, in WebVTT",
+        },
+        "also write <name>.png (spectrogram, CTC posteriors, word boundaries) "
         "into --output-dir (or the current folder)",
     )
     p.add_argument(
@@ -79,7 +72,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=2.0,
         help="overlap on each side of a chunk, discarded after the model (default: 2)",
     )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_decoder_arguments(p)
     p.set_defaults(func=run)
 

@@ -67,6 +67,27 @@ def add_common_model_arguments(parser: argparse.ArgumentParser, default: str) ->
     )
 
 
+def add_output_arguments(
+    parser: argparse.ArgumentParser, formats: dict[str, str], plot_help: str
+) -> None:
+    """``--format`` (``formats``: name -> what it holds, the first is the default),
+    ``--output-dir``, ``--plot`` and ``--no-progress`` of the transcribe/recognise commands."""
+    default = next(iter(formats))
+    described = "; ".join(f"{name}: {what}" for name, what in formats.items())
+    parser.add_argument(
+        "--format", choices=list(formats), default=default,
+        help=f"{described} (default: {default})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="write <name>.<format> per input here instead of printing",
+    )
+    parser.add_argument("--plot", action="store_true", help=plot_help)
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def output_path(src: Path, output_dir: Path, suffix: str) -> Path:
     """``output_dir/<src stem><suffix>``."""
     return output_dir / (src.stem + suffix)

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from common.checkpoint import LoadedModel, load_model
 from common.cli_util import (
     add_common_model_arguments,
+    add_output_arguments,
     default_model,
     expand_inputs,
     output_path,
@@ -123,25 +124,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="ink files or folders")
     add_common_model_arguments(p, default_model("ink-synthetic.pt"))
-    p.add_argument(
-        "--format",
-        choices=("txt", "json"),
-        default="txt",
-        help="txt: text only; json: text plus per-word and per-character spans "
-        "(point indices and times) on the ink (default: txt)",
+    add_output_arguments(
+        p,
+        {
+            "txt": "text only",
+            "json": "text plus per-word and per-character spans (point indices and times) "
+            "on the ink",
+        },
+        "also write <name>.png with the ink, the text and character spans",
     )
-    p.add_argument(
-        "--output-dir",
-        type=Path,
-        default=None,
-        help="write <name>.<format> per input here instead of printing",
-    )
-    p.add_argument(
-        "--plot",
-        action="store_true",
-        help="also write <name>.png with the ink, the text and character spans",
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_decoder_arguments(p)
     p.set_defaults(func=run)
 
