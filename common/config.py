@@ -60,6 +60,7 @@ class TrainerConfig:
     resume: str = "none"  # none | auto | path to a last.pt
     init_from: str = ""  # start from the weights of this checkpoint (fine-tuning); "" = random
     sortagrad: bool = False  # first epoch in order of increasing length (eases early CTC)
+    ema_decay: float = 0.0  # validate and keep an exponential moving average of weights; 0 = off
     log_every_steps: int = 20
     progress: bool = True
     cache_inputs: bool = True  # keep decoded signals in memory between epochs

@@ -2,7 +2,9 @@
 
 Plain functions read top to bottom: build data and model, then for each epoch
 ``train_one_epoch`` and ``validate``, keeping ``last.pt`` (exact resume) and
-``best.pt`` (best validation metric) in the run directory.
+``best.pt`` (best validation metric) in the run directory. With
+``trainer.ema_decay`` > 0 an exponential moving average of the weights is kept
+beside the trained ones; it is what gets validated and saved as ``best.pt``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class Run:
     run_dir: Path
     logger: RunLogger
     state: TrainState
+    ema: torch.optim.swa_utils.AveragedModel | None = None
+
+    @property
+    def eval_model(self) -> Encoder:
+        """The weights validated and saved as ``best.pt``: the average when there is one."""
+        return self.ema.module if self.ema is not None else self.model
 
 
 def resolve_device(name: str) -> torch.device:
@@ -87,6 +95,17 @@ def lr_lambda(step: int, warmup: int, total: int, schedule: str, min_ratio: floa
         return 1.0
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def ema_average(decay: float):
+    """``AveragedModel`` update: an EMA whose decay ramps up as ``(1 + n) / (10 + n)``, so
+    the random initial weights are forgotten quickly."""
+
+    def update(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        d = min(decay, (1.0 + float(n)) / (10.0 + float(n)))
+        return averaged * d + current * (1.0 - d)
+
+    return update
 
 
 def as_dataclass(cfg: Any) -> Any:
@@ -140,6 +159,11 @@ def build_run(cfg: Any, modality: Modality) -> Run:
         count_parameters(model),
         device,
     )
+    if not 0.0 <= tcfg.ema_decay < 1.0:
+        raise ValueError(f"trainer.ema_decay must be in [0, 1), not {tcfg.ema_decay}")
+    ema = None
+    if tcfg.ema_decay > 0:
+        ema = torch.optim.swa_utils.AveragedModel(model, avg_fn=ema_average(tcfg.ema_decay))
     return Run(
         cfg,
         modality,
@@ -154,6 +178,7 @@ def build_run(cfg: Any, modality: Modality) -> Run:
         run_dir,
         RunLogger(run_dir),
         TrainState(),
+        ema,
     )
 
 
@@ -205,6 +230,8 @@ def train_step(run: Run, batch) -> tuple[float, int]:
     run.scaler.step(run.optimizer)
     run.scaler.update()
     run.scheduler.step()
+    if run.ema is not None:
+        run.ema.update_parameters(run.model)
     return float(result.loss.detach()), len(result.infeasible)
 
 
@@ -254,14 +281,15 @@ def train_one_epoch(run: Run, epoch: int) -> dict[str, float]:
 
 @torch.no_grad()
 def validate(run: Run) -> dict[str, float]:
-    """Validation loss and greedy WER/CER."""
-    run.model.eval()
+    """Validation loss and greedy WER/CER of ``run.eval_model``."""
+    model = run.eval_model
+    model.eval()
     batches = _epoch_batches(run.valid_set, run.cfg.trainer, 0)
     rates, losses = ErrorRates.empty(), []
     texts = dict(zip((e.id for e in run.valid_set.examples), run.valid_set.texts, strict=True))
     for batch in _loader(run.valid_set, batches, run.cfg.trainer.num_workers):
         with _autocast(run):
-            log_probs, lengths = run.model(
+            log_probs, lengths = model(
                 batch.features.to(run.device), batch.feature_lengths.to(run.device)
             )
         result = ctc_loss(
@@ -276,13 +304,19 @@ def validate(run: Run) -> dict[str, float]:
 def _payload(run: Run) -> dict[str, Any]:
     c = run.cfg
     return model_payload(
-        run.modality.name, run.model, run.alphabet, c.model, feature_dict(c.features), c.text
+        run.modality.name, run.eval_model, run.alphabet, c.model, feature_dict(c.features), c.text
     )
 
 
 def save_last(run: Run) -> None:
-    """``last.pt``: weights, configs and all training state for exact resume."""
+    """``last.pt``: weights, configs and all training state for exact resume.
+
+    Its ``state_dict`` is the model used for inference (the average with EMA on);
+    the trained weights and the average's state are kept beside it for resuming.
+    """
     payload = _payload(run)
+    if run.ema is not None:
+        payload.update(trained_state_dict=run.model.state_dict(), ema=run.ema.state_dict())
     payload.update(
         optimizer=run.optimizer.state_dict(),
         scheduler=run.scheduler.state_dict(),
@@ -298,7 +332,13 @@ def restore(run: Run, path: Path) -> None:
     payload = load_checkpoint(path, map_location=str(run.device))
     if "train_state" not in payload:
         raise ValueError(f"{path} holds no training state (use a last.pt to resume)")
-    run.model.load_state_dict(payload["state_dict"])
+    if (run.ema is not None) != ("ema" in payload):
+        raise ValueError(f"{path} was trained with another trainer.ema_decay setting (0 vs > 0)")
+    if run.ema is not None:
+        run.model.load_state_dict(payload["trained_state_dict"])
+        run.ema.load_state_dict(payload["ema"])
+    else:
+        run.model.load_state_dict(payload["state_dict"])
     run.optimizer.load_state_dict(payload["optimizer"])
     run.scheduler.load_state_dict(payload["scheduler"])
     run.scaler.load_state_dict(payload["scaler"])
@@ -314,6 +354,10 @@ def init_weights(run: Run, path: Path) -> None:
         raise ValueError(f"{path} has another alphabet or model shape than this run")
     run.model.load_state_dict({k: v.float() if v.is_floating_point() else v
                                for k, v in payload["state_dict"].items()})
+    if run.ema is not None:  # the average starts from the loaded weights too
+        run.ema = torch.optim.swa_utils.AveragedModel(
+            run.model, avg_fn=ema_average(run.cfg.trainer.ema_decay)
+        )
     log.info("initialised weights from %s", path)
 
 

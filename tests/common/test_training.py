@@ -91,26 +91,48 @@ def _kill_at_call(monkeypatch, n: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "kill_at,every", [(7, 0), (9, 2)]
-)  # epoch boundary (6 steps/epoch), mid-epoch
-def test_resume_is_exact(tmp_path, monkeypatch, kill_at, every):
+    "kill_at,every,ema", [(7, 0, 0.0), (9, 2, 0.0), (9, 2, 0.9)]
+)  # epoch boundary (6 steps/epoch), mid-epoch, mid-epoch with weight averaging
+def test_resume_is_exact(tmp_path, monkeypatch, kill_at, every, ema):
+    def config(run_dir, **extra):
+        return toy_config(
+            run_dir, max_epochs=2, checkpoint_every_steps=every, ema_decay=ema, **extra
+        )
+
     straight = tmp_path / "straight"
-    training.train(toy_config(straight, max_epochs=2, checkpoint_every_steps=every), TOY)
+    training.train(config(straight), TOY)
     resumed = tmp_path / "resumed"
     with monkeypatch.context() as m:
         _kill_at_call(m, kill_at)
         with pytest.raises(KeyboardInterrupt):
-            training.train(toy_config(resumed, max_epochs=2, checkpoint_every_steps=every), TOY)
+            training.train(config(resumed), TOY)
     state = load_checkpoint(resumed / "last.pt")["train_state"]
     assert not state["finished"]
-    training.train(
-        toy_config(resumed, max_epochs=2, resume="auto", checkpoint_every_steps=every), TOY
-    )
+    training.train(config(resumed, resume="auto"), TOY)
     a = load_checkpoint(straight / "last.pt")
     b = load_checkpoint(resumed / "last.pt")
     assert a["train_state"]["step"] == b["train_state"]["step"] == 12
-    for key, value in a["state_dict"].items():
-        assert torch.equal(value, b["state_dict"][key]), key
+    for weights in ("state_dict", "trained_state_dict") if ema else ("state_dict",):
+        for key, value in a[weights].items():
+            assert torch.equal(value, b[weights][key]), key
+
+
+def test_weight_averaging_is_what_gets_validated_and_saved(tmp_path):
+    run = training.build_run(toy_config(tmp_path, ema_decay=0.5), TOY)
+    batches = training._epoch_batches(run.train_set, run.cfg.trainer, 0)
+    loader = training._loader(run.train_set, batches, 0)
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
+    for _, batch in zip(range(3), loader):
+        previous_avg = {k: v.clone() for k, v in run.eval_model.state_dict().items()}
+        training.train_step(run, batch)
+    # After three steps the ramped decay is min(0.5, 3/12): avg = 0.25 avg + 0.75 new.
+    key = "output.weight"
+    trained, averaged = run.model.state_dict()[key], run.eval_model.state_dict()[key]
+    assert torch.allclose(averaged, 0.25 * previous_avg[key] + 0.75 * trained, atol=1e-6)
+    assert not torch.equal(trained, before[key]) and not torch.equal(averaged, trained)
+    assert torch.equal(training._payload(run)["state_dict"][key].float(), averaged)
+    with pytest.raises(ValueError, match="ema_decay"):
+        training.build_run(toy_config(tmp_path / "bad", ema_decay=1.0), TOY)
 
 
 def test_auto_resume_finds_killed_sibling_run(tmp_path, monkeypatch):
