@@ -13,7 +13,7 @@ from asr.modality import ASR
 from asr.readers import load_data
 from common.checkpoint import load_model
 from common.cli_util import UserError, add_common_model_arguments, default_model
-from common.config import DecoderConfig
+from common.config import task_decoder_config
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.scoring import evaluate_and_report
 
@@ -47,14 +47,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="evaluate only the first N utterances (0 = all)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, task_decoder_config("asr"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="asr")
     cfg = ASR.feature_config(loaded.features)
-    decoder_cfg = decoder_config_from_args(args, DecoderConfig())
+    decoder_cfg = decoder_config_from_args(args, task_decoder_config("asr"))
     examples = load_data(args.data, split=args.split)
     if args.max_utterances > 0:
         examples = examples[: args.max_utterances]

@@ -29,7 +29,7 @@ from common.cli_util import (
     output_path,
     report_error,
 )
-from common.config import DecoderConfig
+from common.config import task_decoder_config
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.decoding.factory import make_decoder
 from common.fileio import write_text_atomic
@@ -72,7 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=2.0,
         help="overlap on each side of a chunk, discarded after the model (default: 2)",
     )
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, task_decoder_config("asr"))
     p.set_defaults(func=run)
 
 
@@ -96,7 +96,7 @@ def _emit(text: str, src: Path, args) -> None:
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="asr")
     cfg = ASR.feature_config(loaded.features)
-    decoder_cfg = decoder_config_from_args(args, DecoderConfig())
+    decoder_cfg = decoder_config_from_args(args, task_decoder_config("asr"))
     decoder = make_decoder(decoder_cfg, loaded.alphabet)
     spf = frame_seconds(cfg) * loaded.model.subsampling
     args.inputs_expanded = expand_inputs(args.inputs, AUDIO_SUFFIXES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from asr.modality import ASR
 from asr.readers import load_data
 from common.checkpoint import load_model
 from common.cli_util import UserError, add_common_model_arguments, default_model
-from common.config import DecoderConfig
+from common.config import task_decoder_config
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.fileio import write_text_atomic
 from common.scoring import compute_emissions
@@ -50,14 +51,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--json", type=Path, default=None, metavar="OUT", help="write all grid rows here"
     )
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, task_decoder_config("asr"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="asr")
     cfg = ASR.feature_config(loaded.features)
-    base = decoder_config_from_args(args, DecoderConfig(kind="beam"))
+    base = decoder_config_from_args(args, replace(task_decoder_config("asr"), kind="beam"))
     examples = load_data(args.data, split=args.split)
     if args.max_utterances > 0:
         examples = examples[: args.max_utterances]

@@ -7,11 +7,13 @@ its Hydra config root, so a misspelt key fails at composition time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from common.alphabet import TextNormalizerConfig
 
 ENGLISH_CHARS = " abcdefghijklmnopqrstuvwxyz'"
+CONF_ROOT = Path(__file__).resolve().parents[1] / "conf"  # conf/<task>/<group>/<option>.yaml
 
 
 @dataclass
@@ -98,3 +100,16 @@ class TrainConfig:
     text: TextNormalizerConfig = field(default_factory=TextNormalizerConfig)
     alphabet: str = ENGLISH_CHARS
     run_dir: str = "."
+
+
+def task_decoder_config(task: str) -> DecoderConfig:
+    """The inference commands' decoder settings for ``task`` (``asr`` | ``handwriting``).
+
+    Beam settings come from ``conf/<task>/decoder/beam.yaml``; the kind stays greedy
+    until a beam flag asks for the beam decoder.
+    """
+    from omegaconf import OmegaConf
+
+    path = CONF_ROOT / task / "decoder" / "beam.yaml"
+    merged = OmegaConf.merge(OmegaConf.structured(DecoderConfig), OmegaConf.load(path))
+    return replace(OmegaConf.to_object(merged), kind="greedy")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
+from common.config import CONF_ROOT
 from common.modality import Modality
 from common.training import train
-
-CONF_ROOT = Path(__file__).resolve().parents[1] / "conf"
 
 
 def make_train_app(task: str, modality: Modality) -> Callable[[], float]:

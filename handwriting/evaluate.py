@@ -9,7 +9,7 @@ import numpy as np
 
 from common.checkpoint import load_model
 from common.cli_util import UserError, add_common_model_arguments, default_model
-from common.config import DecoderConfig
+from common.config import task_decoder_config
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.scoring import evaluate_and_report
 from handwriting.features import featurize
@@ -44,14 +44,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--max-lines", type=int, default=0, help="evaluate the first N lines only")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, task_decoder_config("handwriting"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="handwriting")
     cfg = HANDWRITING.feature_config(loaded.features)
-    decoder_cfg = decoder_config_from_args(args, DecoderConfig())
+    decoder_cfg = decoder_config_from_args(args, task_decoder_config("handwriting"))
     examples = load_ink_data(args.data, split=args.split)
     if args.max_lines > 0:
         examples = examples[: args.max_lines]

@@ -26,7 +26,7 @@ from common.cli_util import (
     output_path,
     report_error,
 )
-from common.config import DecoderConfig
+from common.config import task_decoder_config
 from common.decoding import Hypothesis
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.decoding.factory import make_decoder
@@ -133,14 +133,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         },
         "also write <name>.png with the ink, the text and character spans",
     )
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, task_decoder_config("handwriting"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.device, modality="handwriting")
     cfg = HANDWRITING.feature_config(loaded.features)
-    decoder = make_decoder(decoder_config_from_args(args, DecoderConfig()), loaded.alphabet)
+    decoder_cfg = decoder_config_from_args(args, task_decoder_config("handwriting"))
+    decoder = make_decoder(decoder_cfg, loaded.alphabet)
     files = expand_inputs(args.inputs, INK_SUFFIXES)
     failed = 0
     for path in tqdm(

@@ -30,14 +30,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def add_decoder_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--decoder --beam-size --lm --lm-unit --alpha --beta --lexicon --hotword --nbest``."""
-    d = DecoderConfig()
+def add_decoder_arguments(
+    parser: argparse.ArgumentParser, defaults: DecoderConfig | None = None
+) -> None:
+    """Add ``--decoder --beam-size --lm --lm-unit --alpha --beta --lexicon --hotword --nbest``;
+    ``defaults`` (the command's base config) are quoted in the help."""
+    d = defaults or DecoderConfig()
     g = parser.add_argument_group(
         "decoding",
-        f"Flags left out keep the command's decoder settings (by default: {d.kind}, beam size "
-        f"{d.beam_size}, alpha {d.alpha}, beta {d.beta}, word LM, n-best {d.nbest}). "
-        "Beam-only flags select the beam decoder.",
+        f"Flags left out keep the command's decoder settings (by default: {d.kind}; for beam "
+        f"search: beam size {d.beam_size}, alpha {d.alpha}, beta {d.beta}, {d.lm_unit} LM, "
+        f"n-best {d.nbest}). Beam-only flags select the beam decoder.",
     )
     g.add_argument(
         "--decoder",

@@ -122,7 +122,7 @@ def test_weight_averaging_is_what_gets_validated_and_saved(tmp_path):
     batches = training._epoch_batches(run.train_set, run.cfg.trainer, 0)
     loader = training._loader(run.train_set, batches, 0)
     before = {k: v.clone() for k, v in run.model.state_dict().items()}
-    for _, batch in zip(range(3), loader):
+    for _, batch in zip(range(3), loader, strict=False):
         previous_avg = {k: v.clone() for k, v in run.eval_model.state_dict().items()}
         training.train_step(run, batch)
     # After three steps the ramped decay is min(0.5, 3/12): avg = 0.25 avg + 0.75 new.

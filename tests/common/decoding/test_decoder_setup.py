@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from common.alphabet import Alphabet
-from common.config import DecoderConfig
+from common.config import DecoderConfig, task_decoder_config
 from common.decoding import CTCBeamDecoder, greedy_decode
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
 from common.decoding.factory import GreedyDecoder, make_decoder
@@ -168,3 +168,14 @@ def test_lm_help_texts(capsys):
     text = capsys.readouterr().out
     for flag in ("--order", "--unit", "-o", "Kneser-Ney", "<sp>"):
         assert flag in text
+
+
+def test_commands_take_their_beam_defaults_from_the_task_yaml():
+    asr, ink = task_decoder_config("asr"), task_decoder_config("handwriting")
+    assert asr.kind == ink.kind == "greedy"
+    assert (asr.lm_unit, asr.alpha, asr.beta) == ("word", 0.5, 1.0)
+    assert (ink.lm_unit, ink.alpha, ink.beta, ink.beam_size) == ("char", 0.2, 1.0, 32)
+    parser = argparse.ArgumentParser()
+    add_decoder_arguments(parser, ink)
+    cfg = decoder_config_from_args(parser.parse_args(["--lm", "chars.arpa"]), ink)
+    assert (cfg.kind, cfg.lm, cfg.lm_unit, cfg.alpha) == ("beam", "chars.arpa", "char", 0.2)
