@@ -7,6 +7,7 @@ its Hydra config root, so a misspelt key fails at composition time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -106,10 +107,15 @@ def task_decoder_config(task: str) -> DecoderConfig:
     """The inference commands' decoder settings for ``task`` (``asr`` | ``handwriting``).
 
     Beam settings come from ``conf/<task>/decoder/beam.yaml``; the kind stays greedy
-    until a beam flag asks for the beam decoder.
+    until a beam flag asks for the beam decoder. The file is read once per process.
     """
+    return replace(_beam_yaml(task), kind="greedy")
+
+
+@functools.cache
+def _beam_yaml(task: str) -> DecoderConfig:
     from omegaconf import OmegaConf
 
     path = CONF_ROOT / task / "decoder" / "beam.yaml"
     merged = OmegaConf.merge(OmegaConf.structured(DecoderConfig), OmegaConf.load(path))
-    return replace(OmegaConf.to_object(merged), kind="greedy")
+    return OmegaConf.to_object(merged)

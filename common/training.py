@@ -98,12 +98,14 @@ def lr_lambda(step: int, warmup: int, total: int, schedule: str, min_ratio: floa
 
 
 def ema_average(decay: float):
-    """``AveragedModel`` update: an EMA whose decay ramps up as ``(1 + n) / (10 + n)``, so
-    the random initial weights are forgotten quickly."""
+    """``AveragedModel`` multi-tensor update: an EMA whose decay ramps up as
+    ``(1 + n) / (10 + n)``, so the first weights are forgotten quickly. One call per
+    step and device (not per parameter), so ``n`` is read once. ``AveragedModel``'s first
+    update copies the weights, so the average starts from ``init_from`` weights too."""
 
-    def update(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], n: torch.Tensor) -> None:
         d = min(decay, (1.0 + float(n)) / (10.0 + float(n)))
-        return averaged * d + current * (1.0 - d)
+        torch._foreach_lerp_(averaged, current, 1.0 - d)  # d * averaged + (1 - d) * current
 
     return update
 
@@ -163,7 +165,7 @@ def build_run(cfg: Any, modality: Modality) -> Run:
         raise ValueError(f"trainer.ema_decay must be in [0, 1), not {tcfg.ema_decay}")
     ema = None
     if tcfg.ema_decay > 0:
-        ema = torch.optim.swa_utils.AveragedModel(model, avg_fn=ema_average(tcfg.ema_decay))
+        ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=ema_average(tcfg.ema_decay))
     return Run(
         cfg,
         modality,
@@ -354,10 +356,6 @@ def init_weights(run: Run, path: Path) -> None:
         raise ValueError(f"{path} has another alphabet or model shape than this run")
     run.model.load_state_dict({k: v.float() if v.is_floating_point() else v
                                for k, v in payload["state_dict"].items()})
-    if run.ema is not None:  # the average starts from the loaded weights too
-        run.ema = torch.optim.swa_utils.AveragedModel(
-            run.model, avg_fn=ema_average(run.cfg.trainer.ema_decay)
-        )
     log.info("initialised weights from %s", path)
 
 
