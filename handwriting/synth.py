@@ -43,7 +43,6 @@ from handwriting.writer_styles import (
     TRAIN_FONTS,
     SynthError,
     WriterStyle,
-    check_fonts,
     make_writers,
 )
 from handwriting.writers import write_iam_ondb_line
@@ -345,7 +344,6 @@ def synthesize_corpus(
     drawable = [s for s in sentences if clean_text(s)]
     if not drawable:
         raise SynthError("no drawable text in the sentences")
-    check_fonts(train_fonts, test_fonts)
     lines = _text_lines(drawable, n_lines, np.random.default_rng(seed))
     forms, splits = plan_corpus(lines, seed, test_fraction, train_fonts, test_fonts)
     _write_corpus(out, forms, splits, seed, progress)
