@@ -2,8 +2,12 @@
 
 Rows: beam 16 / 64 / 256 (``--beams``) x {no LM: ours, pyctcdecode, flashlight
 lexicon-free; word 3-gram, lexicon-free: ours, pyctcdecode; word 3-gram with the
-LM vocabulary as lexicon: ours, flashlight LexiconDecoder}. "ratio" is the peer's
-time over ours for the same beam and LM setting (above 1: we are faster).
+LM vocabulary as lexicon: ours, flashlight LexiconDecoder}, each under the merge
+rule it shares with the peers: "sum" (a prefix scores the summed probability of
+its alignments: ours by default, pyctcdecode, flashlight ``log_add=True``) and
+"max" (its best alignment: ours ``merge="max"``, flashlight's default). "ratio" is
+the peer's time over ours for the same beam, LM and merge setting (above 1: we
+are faster).
 
 Every decoder gets the same log-probabilities, alpha / beta (flashlight's LM
 weight is alpha * ln 10 because it weights KenLM's log10 scores) and its own
@@ -74,9 +78,11 @@ def wer(hyps: list[str], refs: list[str]) -> float:
     return errors / max(1, sum(len(r.split()) for r in refs))
 
 
-def ours(labels, beam, lm, lexicon, alpha, beta) -> Decode:
+def ours(labels, beam, lm, lexicon, alpha, beta, merge) -> Decode:
     """Our CTCBeamDecoder with its default pruning."""
-    decoder = CTCBeamDecoder(labels, beam_size=beam, lm=lm, alpha=alpha, beta=beta, lexicon=lexicon)
+    decoder = CTCBeamDecoder(
+        labels, beam_size=beam, lm=lm, alpha=alpha, beta=beta, lexicon=lexicon, merge=merge
+    )
     return lambda lp: decoder.decode(lp).text
 
 
@@ -90,7 +96,7 @@ def pyctc(labels, beam, lm_path, vocab, alpha, beta) -> Decode:
     return lambda lp: decoder.decode(lp, beam_width=beam)
 
 
-def flashlight(labels, beam, lm_path, lexicon_path, alpha, beta) -> Decode:
+def flashlight(labels, beam, lm_path, lexicon_path, alpha, beta, merge) -> Decode:
     """flashlight through torchaudio: LexiconFreeDecoder, or LexiconDecoder with a lexicon."""
     import torch
     from torchaudio.models.decoder import ctc_decoder
@@ -100,6 +106,7 @@ def flashlight(labels, beam, lm_path, lexicon_path, alpha, beta) -> Decode:
         lexicon=str(lexicon_path) if lexicon_path else None, tokens=tokens,
         lm=str(lm_path) if lm_path else None, beam_size=beam, lm_weight=alpha * LN10,
         word_score=beta, sil_score=0.0, blank_token="-", sil_token="|", unk_word="<unk>",
+        log_add=merge == "sum",
     )  # fmt: skip
 
     def decode(lp: np.ndarray) -> str:
@@ -145,24 +152,32 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
 
 
-def decoder_rows(labels, lm_path, alpha, beta, folder: Path) -> list[tuple[str, list]]:
-    """Per LM setting, the (name, beam -> Decode) factories compared in it."""
+def decoder_rows(labels, lm_path, alpha, beta, folder: Path) -> list[tuple[str, str, list]]:
+    """Per (LM setting, merge rule), the (name, beam -> Decode) factories compared in it."""
     lm = ArpaWordLM.load(lm_path)
     vocab = sorted(lm.vocabulary)
     lexicon = write_lexicon(vocab, labels, folder)
     return [
-        ("none", [
-            ("ours", lambda b: ours(labels, b, None, None, alpha, beta)),
+        ("none", "sum", [
+            ("ours", lambda b: ours(labels, b, None, None, alpha, beta, "sum")),
             ("pyctcdecode", lambda b: pyctc(labels, b, None, None, alpha, beta)),
-            ("flashlight", lambda b: flashlight(labels, b, None, None, alpha, beta)),
+            ("flashlight", lambda b: flashlight(labels, b, None, None, alpha, beta, "sum")),
         ]),
-        ("3-gram", [
-            ("ours", lambda b: ours(labels, b, lm, None, alpha, beta)),
+        ("none", "max", [
+            ("ours", lambda b: ours(labels, b, None, None, alpha, beta, "max")),
+            ("flashlight", lambda b: flashlight(labels, b, None, None, alpha, beta, "max")),
+        ]),
+        ("3-gram", "sum", [
+            ("ours", lambda b: ours(labels, b, lm, None, alpha, beta, "sum")),
             ("pyctcdecode", lambda b: pyctc(labels, b, lm_path, vocab, alpha, beta)),
         ]),
-        ("3-gram+lexicon", [
-            ("ours", lambda b: ours(labels, b, lm, vocab, alpha, beta)),
-            ("flashlight", lambda b: flashlight(labels, b, lm_path, lexicon, alpha, beta)),
+        ("3-gram+lexicon", "sum", [
+            ("ours", lambda b: ours(labels, b, lm, vocab, alpha, beta, "sum")),
+            ("flashlight", lambda b: flashlight(labels, b, lm_path, lexicon, alpha, beta, "sum")),
+        ]),
+        ("3-gram+lexicon", "max", [
+            ("ours", lambda b: ours(labels, b, lm, vocab, alpha, beta, "max")),
+            ("flashlight", lambda b: flashlight(labels, b, lm_path, lexicon, alpha, beta, "max")),
         ]),
     ]  # fmt: skip
 
@@ -176,21 +191,24 @@ def run(args: argparse.Namespace) -> int:
     print(f"machine: {machine()}")
     print(f"emissions: {args.emissions} ({len(lps)} utterances, {frames} frames, V={len(labels)})")
     print(f"LM: {lm_path}; alpha {args.alpha}, beta {args.beta}\n")
-    print(f"{'decoder':<12} {'beam':>5} {'LM':<15} {'CPU ms/utt':>10} {'ratio':>7} {'WER %':>7}")
+    print(
+        f"{'decoder':<12} {'beam':>5} {'LM':<15} {'merge':<5} "
+        f"{'CPU ms/utt':>10} {'ratio':>7} {'WER %':>7}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         rows = decoder_rows(labels, lm_path, args.alpha, args.beta, Path(tmp))
         for beam in args.beams:
-            for setting, decoders in rows:
+            for setting, merge, decoders in rows:
                 base = None
                 for name, make in decoders:
                     try:
                         seconds, hyps = timed(make(beam), lps)
                     except (ImportError, RuntimeError) as err:
-                        print(f"{name:<12} {beam:>5} {setting:<15} skipped: {err}")
+                        print(f"{name:<12} {beam:>5} {setting:<15} {merge:<5} skipped: {err}")
                         continue
                     base = seconds if base is None else base
                     print(
-                        f"{name:<12} {beam:>5} {setting:<15} {1e3 * seconds:10.2f} "
+                        f"{name:<12} {beam:>5} {setting:<15} {merge:<5} {1e3 * seconds:10.2f} "
                         f"{seconds / base:7.2f} {100 * wer(hyps, refs):7.2f}",
                         flush=True,
                     )

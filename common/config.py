@@ -87,6 +87,7 @@ class DecoderConfig:
     token_min_logp: float = -12.0  # prune tokens below this per-frame log-prob
     blank_skip_threshold: float = 0.999  # skip frames whose blank prob exceeds this; 1 = never
     beam_threshold: float = 10.0  # drop prefixes this far (log) below the frame's best
+    merge: str = "sum"  # sum: a text scores its CTC probability; max: its best alignment
     nbest: int = 1
 
 

@@ -1,4 +1,4 @@
-"""Small compiled helpers of the beam search: log-add, per-frame prefix lookup, bounded heap.
+"""Small compiled helpers of the beam search: merging, per-frame prefix lookup, bounded heap.
 
 Everything here takes plain arrays, so LLVM inlines it into the frame loop.
 """
@@ -19,6 +19,13 @@ def lse(a: float, b: float) -> float:
     if hi - lo > _NEGLIGIBLE or lo == -np.inf:
         return hi
     return hi + np.log1p(np.exp(lo - hi))
+
+
+@nb.njit(cache=True)
+def merge(a: float, b: float, viterbi: bool) -> float:
+    """Score of a prefix reached two ways: ln of the summed probabilities, or the
+    better of the two (``viterbi``: a prefix scores its best alignment)."""
+    return max(a, b) if viterbi else lse(a, b)
 
 
 @nb.njit(cache=True)

@@ -3,7 +3,8 @@
 A beam is a node (one per surviving prefix; ``nodes_i`` columns below) with
 its blank / non-blank log probabilities. A prefix is identified by a 64-bit
 hash of its labels, so the candidates of a frame that spell the same prefix
-are merged through a small per-frame hash table (a collision, about 2^-64
+are merged (probabilities summed, or the best kept: ``Pruning.viterbi``)
+through a small per-frame hash table (a collision, about 2^-64
 per pair, would merge two prefixes). Nodes are created only for prefixes that
 survive a frame, and carry what depends on the prefix alone (``_scoring``).
 
@@ -34,7 +35,7 @@ from common.decoding._frame_ops import (
     find_slot,
     frame_labels,
     heap_push,
-    lse,
+    merge,
     remember_slot,
     trie_child,
 )
@@ -76,6 +77,7 @@ class Pruning(NamedTuple):
     min_logp: float  # labels below this log-prob are not tried (the best always is)
     skip_logp: float  # frames whose blank log-prob is above this only absorb blank
     threshold: float  # candidates scoring this far below the frame's best are dropped
+    viterbi: bool  # merge a prefix's alignments by max (best path) instead of by sum
 
 
 class State(NamedTuple):
@@ -99,18 +101,24 @@ class State(NamedTuple):
 
 @nb.njit(cache=True)
 def _blank_frame(
-    lp: np.ndarray, t: int, nodes_i: np.ndarray, beam_node: np.ndarray, beam_p: np.ndarray, n: int
+    lp: np.ndarray,
+    t: int,
+    nodes_i: np.ndarray,
+    beam_node: np.ndarray,
+    beam_p: np.ndarray,
+    n: int,
+    viterbi: bool,
 ) -> None:
     """A frame that is almost surely blank: every beam just absorbs it, no new prefixes."""
     for i in range(n):
         last = nodes_i[beam_node[i], TOKEN]
         pb, pnb = beam_p[i, PB], beam_p[i, PNB]
-        beam_p[i, PB] = lse(pb, pnb) + lp[t, 0]
+        beam_p[i, PB] = merge(pb, pnb, viterbi) + lp[t, 0]
         beam_p[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
 
 
 @nb.njit(cache=True)
-def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
+def _stays(lp: np.ndarray, t: int, st: State, viterbi: bool) -> tuple[int, float]:
     """Slot i holds beam i's prefix staying the same; returns (heap count, best score)."""
     nodes_i, nodes_f, beam_node, beam_p = st.nodes_i, st.nodes_f, st.beam_node, st.beam_p
     slot_i, slot_f, lookup, heap, counters = st.slot_i, st.slot_f, st.lookup, st.heap, st.counters
@@ -118,12 +126,12 @@ def _stays(lp: np.ndarray, t: int, st: State) -> tuple[int, float]:
     for i in range(counters[N_BEAMS]):
         node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
         last = nodes_i[node, TOKEN]
-        beam_p[i, P_ALL] = lse(pb, pnb)
+        beam_p[i, P_ALL] = merge(pb, pnb, viterbi)
         slot_i[i, S_NODE] = node
         slot_f[i, PB] = beam_p[i, P_ALL] + lp[t, 0]
         slot_f[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
         slot_f[i, EXTRA] = nodes_f[node, SCORE]
-        slot_f[i, TOTAL] = lse(slot_f[i, PB], slot_f[i, PNB]) + slot_f[i, EXTRA]
+        slot_f[i, TOTAL] = merge(slot_f[i, PB], slot_f[i, PNB], viterbi) + slot_f[i, EXTRA]
         remember_slot(lookup, now, nodes_i[node, PHASH], i)
         n_heap = heap_push(heap, n_heap, slot_f[i, TOTAL])
         best = max(best, slot_f[i, TOTAL])
@@ -174,7 +182,7 @@ def _complete_word(
 
 @nb.njit(cache=True)
 def _extend(
-    lp: np.ndarray, t: int, n_labels: int, threshold: float, tb: Tables, st: State
+    lp: np.ndarray, t: int, n_labels: int, prune: Pruning, tb: Tables, st: State
 ) -> tuple[int, float]:
     """Candidates extending each beam by the frame's labels (best first).
 
@@ -189,7 +197,8 @@ def _extend(
     char_on, char_alpha, char_beta, char_logp, char_next, _ = char
     hot_next, hot_delta, _ = hot
     word_level = lex_mode != LEX_OFF or tb.word_lm.kind != LM_NONE
-    n_heap, best = _stays(lp, t, st)
+    threshold, viterbi = prune.threshold, prune.viterbi
+    n_heap, best = _stays(lp, t, st, viterbi)
     has_child = _mark_parents(st)
     now, full, n_slots = counters[PASS], heap.shape[0], counters[N_BEAMS]
     for i in range(n_slots):
@@ -201,8 +210,8 @@ def _extend(
             key = mix_char(phash, label + 1)
             s = find_slot(lookup, now, key)
             if s >= 0:  # the extension is a prefix already in the beam: merge
-                slot_f[s, PNB] = lse(slot_f[s, PNB], add)
-                slot_f[s, TOTAL] = lse(slot_f[s, PB], slot_f[s, PNB]) + slot_f[s, EXTRA]
+                slot_f[s, PNB] = merge(slot_f[s, PNB], add, viterbi)
+                slot_f[s, TOTAL] = merge(slot_f[s, PB], slot_f[s, PNB], viterbi) + slot_f[s, EXTRA]
                 continue
             hope = total + lp[t, label] + extra + bound[label]  # no candidate does better
             if hope < best - threshold or (n_heap == full and hope < heap[0]):
@@ -322,14 +331,14 @@ def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
     for t in range(counters[NEXT_T], lp.shape[0]):
         counters[NEXT_T] = t
         if lp[t, 0] > prune.skip_logp:
-            _blank_frame(lp, t, nodes_i, beam_node, beam_p, counters[N_BEAMS])
+            _blank_frame(lp, t, nodes_i, beam_node, beam_p, counters[N_BEAMS], prune.viterbi)
             continue
         if counters[N_NODES] + beam_size > nodes_i.shape[0]:
             return NEED_NODES
         counters[PASS] += 1
         counters[N_REQ] = 0
         n_labels = frame_labels(lp, t, prune.topk, prune.min_logp, labels)
-        n_slots, best = _extend(lp, t, n_labels, prune.threshold, tb, st)
+        n_slots, best = _extend(lp, t, n_labels, prune, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM
         n_keep = _select(slot_f, n_slots, best - prune.threshold, st.scratch, st.keep)

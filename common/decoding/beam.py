@@ -28,6 +28,7 @@ from common.decoding.search_state import ensure_nodes, new_state, reset, word_be
 from common.decoding.tables import LanguageModel, build_tables, with_kenlm_cache
 
 DEFAULT_BEAM_THRESHOLD = 10.0  # as pyctcdecode's beam_prune_logp
+MERGES = ("sum", "max")
 _SUM_TOLERANCE = 0.1  # rows of exp(log_probs) must sum to 1 within this
 
 
@@ -55,6 +56,9 @@ class CTCBeamDecoder:
             blank (1 = never skip).
         beam_threshold: prefixes scoring more than this below the frame's best are
             dropped even when the beam has room (``math.inf``: never).
+        merge: how a prefix's alignments combine: ``"sum"`` scores a label sequence by
+            its CTC probability (as pyctcdecode); ``"max"`` by its best alignment (Viterbi,
+            as flashlight's default). Without an LM, ``"max"`` returns the greedy output.
     """
 
     def __init__(
@@ -71,8 +75,11 @@ class CTCBeamDecoder:
         token_min_logp: float = -12.0,
         blank_skip_threshold: float = 0.999,
         beam_threshold: float = DEFAULT_BEAM_THRESHOLD,
+        merge: str = "sum",
     ) -> None:
         _check_settings(labels, beam_size, token_topk, blank_skip_threshold, beam_threshold)
+        if merge not in MERGES:
+            raise ValueError(f"merge must be one of {'|'.join(MERGES)}, not {merge!r}")
         self.labels = list(labels)
         self.beam_size = beam_size
         self.lm = load_word_lm(lm) if isinstance(lm, (str, Path)) else lm
@@ -83,6 +90,7 @@ class CTCBeamDecoder:
             min_logp=float(token_min_logp),
             skip_logp=math.log(blank_skip_threshold),
             threshold=float(beam_threshold),
+            viterbi=merge == "max",
         )
         graph = build_hotword_graph(
             [parse_hotword(h, hotword_weight) for h in hotwords or []], self.labels
@@ -105,7 +113,8 @@ class CTCBeamDecoder:
         """Up to ``k`` best distinct hypotheses, best first.
 
         Each has ``acoustic_score`` (ln P of the label sequence under CTC, summed over
-        its alignments kept by the search), ``lm_score`` (everything else: alpha-weighted
+        its alignments kept by the search; with ``merge="max"``, ln P of its best
+        alignment), ``lm_score`` (everything else: alpha-weighted
         LM, beta bonuses, unknown-word penalties, hotword boosts) and ``score``, their sum.
         With a lexicon, when no surviving beam ends on a whole word (input too short
         for any), the single best beam is returned as it is, with ``lm_score`` 0.
@@ -115,7 +124,8 @@ class CTCBeamDecoder:
         lp = self._check(log_probs)
         state, extra = self._search(lp)
         n = int(state.counters[K.N_BEAMS])
-        acoustic = np.logaddexp(state.beam_p[:n, K.PB], state.beam_p[:n, K.PNB])
+        combine = np.maximum if self._pruning.viterbi else np.logaddexp
+        acoustic = combine(state.beam_p[:n, K.PB], state.beam_p[:n, K.PNB])
         extra = extra[:n]
         total = acoustic + extra
         if not np.isfinite(total).any():  # lexicon: no beam ends on a whole word

@@ -12,6 +12,7 @@ import argparse
 from dataclasses import replace
 
 from common.config import DecoderConfig
+from common.decoding.beam import MERGES
 from common.decoding.factory import KINDS, LM_UNITS
 
 _BEAM_ONLY = {
@@ -19,6 +20,7 @@ _BEAM_ONLY = {
     "lexicon": "--lexicon",
     "hotword": "--hotword",
     "beam_size": "--beam-size",
+    "merge": "--merge",
     "nbest": "--nbest > 1",
 }
 
@@ -33,14 +35,14 @@ def _positive_int(text: str) -> int:
 def add_decoder_arguments(
     parser: argparse.ArgumentParser, defaults: DecoderConfig | None = None
 ) -> None:
-    """Add ``--decoder --beam-size --lm --lm-unit --alpha --beta --lexicon --hotword --nbest``;
+    """Add the decoding flags (``--decoder``, ``--beam-size``, ``--lm``, ... ``--nbest``);
     ``defaults`` (the command's base config) are quoted in the help."""
     d = defaults or DecoderConfig()
     g = parser.add_argument_group(
         "decoding",
         f"Flags left out keep the command's decoder settings (by default: {d.kind}; for beam "
         f"search: beam size {d.beam_size}, alpha {d.alpha}, beta {d.beta}, {d.lm_unit} LM, "
-        f"n-best {d.nbest}). Beam-only flags select the beam decoder.",
+        f"merge {d.merge}, n-best {d.nbest}). Beam-only flags select the beam decoder.",
     )
     g.add_argument(
         "--decoder",
@@ -97,6 +99,13 @@ def add_decoder_arguments(
         help="boost a word or phrase ('new york:8' adds up to 8 per word); repeatable",
     )
     g.add_argument(
+        "--merge",
+        choices=MERGES,
+        default=None,
+        help="sum: a text scores the summed probability of its alignments (the most "
+        "probable text); max: its best alignment (Viterbi; without --lm this is greedy)",
+    )
+    g.add_argument(
         "--nbest",
         type=_positive_int,
         default=None,
@@ -131,6 +140,7 @@ def decoder_config_from_args(args: argparse.Namespace, base: DecoderConfig) -> D
         "beta": args.beta,
         "lexicon": args.lexicon,
         "hotwords": list(args.hotword) if args.hotword else None,
+        "merge": args.merge,
         "nbest": args.nbest,
     }
     cfg = replace(base, kind=kind, **{k: v for k, v in updates.items() if v is not None})

@@ -18,7 +18,7 @@ import torch
 from common.alphabet import Alphabet
 from common.config import DecoderConfig
 from common.decoding.arpa import LMError
-from common.decoding.beam import CTCBeamDecoder
+from common.decoding.beam import MERGES, CTCBeamDecoder
 from common.decoding.char_lm import CharLM
 from common.decoding.greedy import greedy_decode
 from common.decoding.hypothesis import Hypothesis
@@ -83,6 +83,9 @@ def make_decoder(cfg: DecoderConfig, alphabet: Alphabet) -> GreedyDecoder | CTCB
         if cfg.lm or cfg.lexicon or cfg.hotwords:
             raise DecoderSetupError("an LM, lexicon or hotwords need the beam decoder (kind=beam)")
         return GreedyDecoder(alphabet)
+    if cfg.merge not in MERGES:
+        choices = "|".join(MERGES)
+        raise DecoderSetupError(f"decoder merge must be one of {choices}, not {cfg.merge!r}")
     if cfg.lexicon and not Path(cfg.lexicon).is_file():
         raise DecoderSetupError(f"lexicon file not found: {cfg.lexicon}")
     try:
@@ -99,6 +102,7 @@ def make_decoder(cfg: DecoderConfig, alphabet: Alphabet) -> GreedyDecoder | CTCB
             token_min_logp=cfg.token_min_logp,
             blank_skip_threshold=cfg.blank_skip_threshold,
             beam_threshold=cfg.beam_threshold,
+            merge=cfg.merge,
         )
     except (LMError, LexiconError) as err:
         raise DecoderSetupError(str(err)) from None

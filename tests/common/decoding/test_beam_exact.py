@@ -1,7 +1,8 @@
 """The beam search against exact enumeration on tiny inputs, and against greedy decoding.
 
 The reference enumerates every label sequence and sums its CTC paths with the
-forward algorithm (Graves 2006).
+forward algorithm (Graves 2006); for ``merge="max"`` it enumerates every
+alignment and keeps each label sequence's best.
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ def ranked(lp: np.ndarray, score_extra=lambda seq: 0.0) -> list[tuple[float, tup
     return sorted(rows, key=lambda r: -r[0])
 
 
+def viterbi_ranked(
+    lp: np.ndarray, score_extra=lambda seq: 0.0
+) -> list[tuple[float, tuple[int, ...]]]:
+    """(best alignment score + extra, sequence) for every sequence, best first."""
+    best: dict[tuple[int, ...], float] = {}
+    for path in itertools.product(range(lp.shape[1]), repeat=len(lp)):
+        seq = tuple(k for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k))
+        score = float(lp[np.arange(len(lp)), list(path)].sum())
+        best[seq] = max(best.get(seq, -np.inf), score)
+    return sorted(((s + score_extra(q), q) for q, s in best.items()), key=lambda r: -r[0])
+
+
 def random_log_probs(rng: np.random.Generator, n_frames: int, n_labels: int, scale: float):
     """(T, V) float32 log-softmax of Gaussian logits."""
     x = rng.normal(scale=scale, size=(n_frames, n_labels))
@@ -107,6 +120,31 @@ def test_nbest_scores_are_sequence_probabilities(lp, k):
         assert hyp.acoustic_score == pytest.approx(exact[hyp.tokens], abs=1e-4)
         assert hyp.score == pytest.approx(score, abs=1e-4)  # the k best, in order
     assert len({h.tokens for h in nbest}) == len(nbest)
+
+
+@settings(max_examples=40, deadline=None)
+@given(emissions, st.integers(1, 4))
+def test_max_merge_nbest_equals_best_alignments(lp, k):
+    labels = LABELS[: lp.shape[1]]
+    truth = viterbi_ranked(lp)
+    nbest = exhaustive(labels, merge="max").decode_nbest(lp, k)
+    assert len(nbest) == min(k, len(truth))
+    for hyp, (score, _) in zip(nbest, truth, strict=False):
+        assert hyp.acoustic_score == pytest.approx(score, abs=1e-4)
+        assert hyp.score == pytest.approx(score, abs=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 40), st.floats(0.5, 4.0), st.integers(1, 16), st.integers(0, 2**32 - 1))
+def test_max_merge_without_lm_equals_greedy_at_any_beam(n_frames, scale, beam, seed):
+    """The greedy path's prefix holds the best alignment score at every frame, so it is
+    never pruned: Viterbi beam search without an LM is greedy decoding."""
+    alphabet = Alphabet.from_chars(" abcde")
+    lp = random_log_probs(np.random.default_rng(seed), n_frames, len(alphabet), scale)
+    hyp = CTCBeamDecoder(list(alphabet.tokens), beam_size=beam, merge="max").decode(lp)
+    greedy = greedy_decode(lp, alphabet)
+    assert hyp.text == greedy.text
+    assert hyp.acoustic_score == pytest.approx(greedy.score, abs=1e-3)
 
 
 def test_empty_input_gives_empty_hypothesis():
@@ -181,6 +219,7 @@ def test_bad_emissions_raise(array, message):
         ({"beam_size": 0}, "beam size"),
         ({"token_topk": -1}, "token_topk"),
         ({"blank_skip_threshold": 0.0}, "blank_skip_threshold"),
+        ({"merge": "mean"}, "sum|max"),
     ],
 )
 def test_bad_settings_raise(kwargs, message):
@@ -240,6 +279,19 @@ def test_char_lm_nbest_equals_brute_force(char_arpa, lp, alpha, beta):
 
     decoder = exhaustive(LABELS, lm=CharLM.load(char_arpa), alpha=alpha, beta=beta)
     truth = ranked(lp, char_lm_extra(kenlm.Model(str(char_arpa)), alpha, beta))
+    for hyp, (score, seq) in zip(decoder.decode_nbest(lp, 3), truth, strict=False):
+        assert hyp.score == pytest.approx(score, abs=1e-3), (hyp.tokens, seq)
+
+
+@settings(max_examples=30, deadline=None)
+@given(lm_emissions, st.floats(0.0, 2.0), st.floats(-2.0, 2.0))
+def test_char_lm_with_max_merge_equals_best_alignments(char_arpa, lp, alpha, beta):
+    import kenlm
+
+    from common.decoding.char_lm import CharLM
+
+    decoder = exhaustive(LABELS, lm=CharLM.load(char_arpa), alpha=alpha, beta=beta, merge="max")
+    truth = viterbi_ranked(lp, char_lm_extra(kenlm.Model(str(char_arpa)), alpha, beta))
     for hyp, (score, seq) in zip(decoder.decode_nbest(lp, 3), truth, strict=False):
         assert hyp.score == pytest.approx(score, abs=1e-3), (hyp.tokens, seq)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import kenlm
 import numpy as np
@@ -48,6 +49,7 @@ def test_beam_config_with_word_and_char_lms(tmp_path):
     ("cfg", "message"),
     [
         (DecoderConfig(kind="viterbi"), "greedy|beam"),
+        (DecoderConfig(kind="beam", merge="mean"), "sum|max"),
         (DecoderConfig(kind="beam", lm="missing.arpa"), "language model file not found"),
         (DecoderConfig(kind="beam", lexicon="missing.txt"), "lexicon file not found"),
         (DecoderConfig(kind="beam", lm="x.arpa", lm_unit="bpe"), "lm_unit"),
@@ -86,7 +88,7 @@ def test_unset_flags_keep_the_base():
 def test_flags_override_and_imply_beam():
     args = parse(
         "--lm", "lm.arpa", "--alpha", "0.3", "--beta", "2", "--hotword", "new york:4",
-        "--hotword", "cat", "--nbest", "3", "--lm-unit", "char",
+        "--hotword", "cat", "--nbest", "3", "--lm-unit", "char", "--merge", "max",
     )  # fmt: skip
     cfg = decoder_config_from_args(args, DecoderConfig())
     assert (cfg.kind, cfg.lm, cfg.lm_unit, cfg.alpha, cfg.beta) == (
@@ -97,6 +99,9 @@ def test_flags_override_and_imply_beam():
         2.0,
     )
     assert (cfg.hotwords, cfg.nbest, cfg.beam_size) == (["new york:4", "cat"], 3, 64)
+    assert cfg.merge == "max"
+    viterbi = make_decoder(replace(cfg, lm=None, hotwords=[]), ALPHABET)  # max, no LM: greedy
+    assert viterbi.decode(log_probs(5)).text == greedy_decode(log_probs(5), ALPHABET).text
 
 
 def test_beam_flags_with_explicit_greedy_are_an_error():
