@@ -95,6 +95,7 @@ class State(NamedTuple):
     counters: np.ndarray  # (N_COUNTERS,) int64
     req: np.ndarray  # (B, 3) int64 KenLM requests: LM state, word hash, node spelling it
     has_child: np.ndarray  # (B,) bool scratch: another beam extends this one
+    tried: np.ndarray  # (V,) int64: the pass in which each label was last tried
     scratch: np.ndarray  # (B * V,) float64 scratch: candidate scores
     keep: np.ndarray  # (B,) int64 scratch: slots that survive the frame
 
@@ -118,12 +119,11 @@ def _blank_frame(
 
 
 @nb.njit(cache=True)
-def _stays(lp: np.ndarray, t: int, st: State, viterbi: bool) -> tuple[int, float]:
-    """Slot i holds beam i's prefix staying the same; returns (heap count, best score)."""
+def _stays(lp: np.ndarray, t: int, st: State, viterbi: bool) -> None:
+    """Slot i holds beam i's prefix staying the same (blank, or its last label repeated)."""
     nodes_i, nodes_f, beam_node, beam_p = st.nodes_i, st.nodes_f, st.beam_node, st.beam_p
-    slot_i, slot_f, lookup, heap, counters = st.slot_i, st.slot_f, st.lookup, st.heap, st.counters
-    now, n_heap, best = counters[PASS], 0, -np.inf
-    for i in range(counters[N_BEAMS]):
+    slot_i, slot_f, lookup, now = st.slot_i, st.slot_f, st.lookup, st.counters[PASS]
+    for i in range(st.counters[N_BEAMS]):
         node, pb, pnb = beam_node[i], beam_p[i, PB], beam_p[i, PNB]
         last = nodes_i[node, TOKEN]
         beam_p[i, P_ALL] = merge(pb, pnb, viterbi)
@@ -131,26 +131,45 @@ def _stays(lp: np.ndarray, t: int, st: State, viterbi: bool) -> tuple[int, float
         slot_f[i, PB] = beam_p[i, P_ALL] + lp[t, 0]
         slot_f[i, PNB] = pnb + lp[t, last] if last > 0 else -np.inf
         slot_f[i, EXTRA] = nodes_f[node, SCORE]
-        slot_f[i, TOTAL] = merge(slot_f[i, PB], slot_f[i, PNB], viterbi) + slot_f[i, EXTRA]
         remember_slot(lookup, now, nodes_i[node, PHASH], i)
-        n_heap = heap_push(heap, n_heap, slot_f[i, TOTAL])
-        best = max(best, slot_f[i, TOTAL])
-    return n_heap, best
 
 
 @nb.njit(cache=True)
-def _mark_parents(st: State) -> np.ndarray:
-    """(B,) bool: another beam extends beam i by one label (its extensions can merge)."""
-    nodes_i, lookup, counters, has_child = st.nodes_i, st.lookup, st.counters, st.has_child
-    n, now = counters[N_BEAMS], counters[PASS]
+def _merge_children(lp: np.ndarray, t: int, st: State, viterbi: bool) -> np.ndarray:
+    """Add to each beam's stay slot the paths that reach it from its parent beam this frame.
+
+    Beam j's prefix is its parent's plus one label, so when the parent is also a beam
+    that extension is a merge, done here whatever the pruning (for labels the frame
+    tries). Returns (B,) bool: beam i has such a child (its extensions can hit a beam).
+    """
+    nodes_i, beam_node, beam_p, slot_f = st.nodes_i, st.beam_node, st.beam_p, st.slot_f
+    lookup, tried, has_child = st.lookup, st.tried, st.has_child
+    n, now = st.counters[N_BEAMS], st.counters[PASS]
     has_child[:n] = False
-    for i in range(n):
-        parent = nodes_i[st.beam_node[i], PARENT]
-        if parent >= 0:
-            p = find_slot(lookup, now, nodes_i[parent, PHASH])
-            if p >= 0:
-                has_child[p] = True  # stay slots are numbered like the beams
+    for j in range(n):
+        parent, label = nodes_i[beam_node[j], PARENT], nodes_i[beam_node[j], TOKEN]
+        if parent < 0:
+            continue
+        p = find_slot(lookup, now, nodes_i[parent, PHASH])
+        if p < 0:
+            continue
+        has_child[p] = True  # stay slots are numbered like the beams
+        if tried[label] == now:
+            same = label == nodes_i[beam_node[p], TOKEN]  # a repeat needs a blank between
+            add = (beam_p[p, PB] if same else beam_p[p, P_ALL]) + lp[t, label]
+            slot_f[j, PNB] = merge(slot_f[j, PNB], add, viterbi)
     return has_child
+
+
+@nb.njit(cache=True)
+def _push_stays(st: State, viterbi: bool) -> tuple[int, float]:
+    """Total scores of the stay slots, offered to the heap; returns (heap count, best)."""
+    slot_f, heap, n_heap, best = st.slot_f, st.heap, 0, -np.inf
+    for i in range(st.counters[N_BEAMS]):
+        slot_f[i, TOTAL] = merge(slot_f[i, PB], slot_f[i, PNB], viterbi) + slot_f[i, EXTRA]
+        n_heap = heap_push(heap, n_heap, slot_f[i, TOTAL])
+        best = max(best, slot_f[i, TOTAL])
+    return n_heap, best
 
 
 @nb.njit(cache=True)
@@ -198,26 +217,22 @@ def _extend(
     hot_next, hot_delta, _ = hot
     word_level = lex_mode != LEX_OFF or tb.word_lm.kind != LM_NONE
     threshold, viterbi = prune.threshold, prune.viterbi
-    n_heap, best = _stays(lp, t, st, viterbi)
-    has_child = _mark_parents(st)
+    _stays(lp, t, st, viterbi)
+    has_child = _merge_children(lp, t, st, viterbi)
+    n_heap, best = _push_stays(st, viterbi)
     now, full, n_slots = counters[PASS], heap.shape[0], counters[N_BEAMS]
     for i in range(n_slots):
         node, pb, total = beam_node[i], beam_p[i, PB], beam_p[i, P_ALL]
         last, phash, extra = nodes_i[node, TOKEN], nodes_i[node, PHASH], nodes_f[node, SCORE]
         for k in range(n_labels):
             label = labels[k]
-            add = (pb if label == last else total) + lp[t, label]
-            key = mix_char(phash, label + 1)
-            s = find_slot(lookup, now, key)
-            if s >= 0:  # the extension is a prefix already in the beam: merge
-                slot_f[s, PNB] = merge(slot_f[s, PNB], add, viterbi)
-                slot_f[s, TOTAL] = merge(slot_f[s, PB], slot_f[s, PNB], viterbi) + slot_f[s, EXTRA]
-                continue
             hope = total + lp[t, label] + extra + bound[label]  # no candidate does better
             if hope < best - threshold or (n_heap == full and hope < heap[0]):
-                if has_child[i]:
-                    continue  # later labels may still be merges
                 break  # labels come best first: no later one can make it
+            key = mix_char(phash, label + 1)
+            if has_child[i] and find_slot(lookup, now, key) >= 0:
+                continue  # a beam already: merged by _merge_children
+            add = (pb if label == last else total) + lp[t, label]
             if add == -np.inf:
                 continue
             state, word, trie, hw = nodes_i[node, LM_STATE : HOT + 1]
@@ -338,6 +353,8 @@ def _run_frames(lp: np.ndarray, prune: Pruning, tb: Tables, st: State) -> int:
         counters[PASS] += 1
         counters[N_REQ] = 0
         n_labels = frame_labels(lp, t, prune.topk, prune.min_logp, labels)
+        for k in range(n_labels):
+            st.tried[labels[k]] = counters[PASS]
         n_slots, best = _extend(lp, t, n_labels, prune, tb, st)
         if counters[N_REQ] > 0:
             return NEED_LM

@@ -34,6 +34,7 @@ def new_state(beam_size: int, n_labels: int, busy_frames: int) -> K.State:
         counters=np.zeros(K.N_COUNTERS, dtype=np.int64),
         req=np.empty((beam_size, 3), dtype=np.int64),
         has_child=np.empty(beam_size, dtype=np.bool_),
+        tried=np.zeros(n_labels, dtype=np.int64),  # pass 0 never runs: nothing tried yet
         scratch=np.empty(slots),
         keep=np.empty(beam_size, dtype=np.int64),
     )
