@@ -28,6 +28,7 @@ test: $(STAMP) espeak
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check common asr handwriting tests bench
+	$(VENV)/bin/ruff format --check common asr handwriting tests bench
 
 demo: $(STAMP) espeak
 	bash docs/demo.sh $(DEMO)

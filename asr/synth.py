@@ -31,11 +31,11 @@ from asr.audio import read_audio
 ACCENTS = (
     "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
     "en-029", "en-us-nyc",
-)
+)  # fmt: skip
 VARIANTS = (
     "", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
     "klatt", "klatt2", "klatt3",
-)
+)  # fmt: skip
 RATE_WPM = (130, 200)
 PITCH = (30, 70)
 CHAPTER = "1"
@@ -297,9 +297,15 @@ def synthesize_corpus(
     try:
         seconds = _run_jobs(binary, jobs, staging, sample_rate, workers, progress)
         _write_transcripts(jobs, staging)
-        settings = {"seed": seed, "utterances": n_utterances, "test_fraction": test_fraction,
-                    "sample_rate": sample_rate, "rate_wpm": list(RATE_WPM), "pitch": list(PITCH),
-                    "espeak_ng": _espeak(binary, "--version").strip()}
+        settings = {
+            "seed": seed,
+            "utterances": n_utterances,
+            "test_fraction": test_fraction,
+            "sample_rate": sample_rate,
+            "rate_wpm": list(RATE_WPM),
+            "pitch": list(PITCH),
+            "espeak_ng": _espeak(binary, "--version").strip(),
+        }
         voices = {"train": train, "test": test, "settings": settings}
         (staging / "voices.json").write_text(json.dumps(voices, indent=2) + "\n")
         if out.exists():
@@ -309,9 +315,14 @@ def synthesize_corpus(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     used = {split: {j.speaker for j in jobs if j.split == split} for split in counts}
-    return {"out_dir": str(out), "train_utterances": counts["train"],
-            "test_utterances": counts["test"], "train_speakers": len(used["train"]),
-            "test_speakers": len(used["test"]), "hours": seconds / 3600}
+    return {
+        "out_dir": str(out),
+        "train_utterances": counts["train"],
+        "test_utterances": counts["test"],
+        "train_speakers": len(used["train"]),
+        "test_speakers": len(used["test"]),
+        "hours": seconds / 3600,
+    }
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -323,20 +334,37 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "corpus (train-synth and test-synth with disjoint voices).",
     )
     parser.add_argument("out", metavar="OUT", help="output folder (must be new or empty)")
-    parser.add_argument("--utterances", type=int, default=400, metavar="N",
-                        help="total number of utterances, train + test (default: 400)")
-    parser.add_argument("--sentences", metavar="FILE", default=None,
-                        help="UTF-8 text file, one sentence per line "
-                        "(default: 3,000 packaged LJSpeech sentences)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed for voices, sentences, rates and pitches (default: 0)")
-    parser.add_argument("--test-fraction", type=float, default=0.15,
-                        help="share of voices and utterances held out as test-synth "
-                        "(default: 0.15)")
-    parser.add_argument("--sample-rate", type=int, default=16000,
-                        help="output sample rate in Hz (default: 16000)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="parallel espeak-ng processes (default: 2)")
+    parser.add_argument(
+        "--utterances",
+        type=int,
+        default=400,
+        metavar="N",
+        help="total number of utterances, train + test (default: 400)",
+    )
+    parser.add_argument(
+        "--sentences",
+        metavar="FILE",
+        default=None,
+        help="UTF-8 text file, one sentence per line (default: 3,000 packaged LJSpeech sentences)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for voices, sentences, rates and pitches (default: 0)",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.15,
+        help="share of voices and utterances held out as test-synth (default: 0.15)",
+    )
+    parser.add_argument(
+        "--sample-rate", type=int, default=16000, help="output sample rate in Hz (default: 16000)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="parallel espeak-ng processes (default: 2)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
     return parser
@@ -345,8 +373,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run the ``synth`` subcommand; prints a one-line summary and returns 0."""
     summary = synthesize_corpus(
-        args.out, load_sentences(args.sentences), args.utterances, seed=args.seed,
-        test_fraction=args.test_fraction, sample_rate=args.sample_rate, workers=args.workers,
+        args.out,
+        load_sentences(args.sentences),
+        args.utterances,
+        seed=args.seed,
+        test_fraction=args.test_fraction,
+        sample_rate=args.sample_rate,
+        workers=args.workers,
         progress=not args.no_progress,
     )
     print(

@@ -354,8 +354,9 @@ def init_weights(run: Run, path: Path) -> None:
     payload = load_checkpoint(path, map_location=str(run.device))
     if payload["alphabet"] != run.alphabet.chars or payload["model"] != asdict(run.cfg.model):
         raise ValueError(f"{path} has another alphabet or model shape than this run")
-    run.model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                               for k, v in payload["state_dict"].items()})
+    run.model.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+    )
     log.info("initialised weights from %s", path)
 
 

@@ -26,8 +26,13 @@ def dominant_freq(samples: np.ndarray, sr: int) -> float:
 
 @pytest.mark.parametrize(
     ("fmt", "subtype", "suffix"),
-    [("WAV", "PCM_16", ".wav"), ("FLAC", "PCM_16", ".flac"), ("NIST", "PCM_16", ".sph"),
-     ("WAV", "FLOAT", ".wav"), ("OGG", "VORBIS", ".ogg")],
+    [
+        ("WAV", "PCM_16", ".wav"),
+        ("FLAC", "PCM_16", ".flac"),
+        ("NIST", "PCM_16", ".sph"),
+        ("WAV", "FLOAT", ".wav"),
+        ("OGG", "VORBIS", ".ogg"),
+    ],
 )
 def test_reads_formats_as_float32_mono(tmp_path: Path, fmt: str, subtype: str, suffix: str) -> None:
     path = tmp_path / f"a{suffix}"
@@ -65,16 +70,18 @@ def test_resamples_to_requested_rate(tmp_path: Path) -> None:
 
 
 def test_clips_out_of_range_float_audio(tmp_path: Path) -> None:
-    sf.write(tmp_path / "loud.wav", np.array([2.0, -3.0, 0.5], dtype=np.float32), 16000,
-             subtype="FLOAT")
+    sf.write(
+        tmp_path / "loud.wav", np.array([2.0, -3.0, 0.5], dtype=np.float32), 16000, subtype="FLOAT"
+    )
     np.testing.assert_allclose(read_audio(tmp_path / "loud.wav", 16000), [1.0, -1.0, 0.5])
 
 
 def test_errors_are_one_line_audio_errors(tmp_path: Path) -> None:
     (tmp_path / "text.wav").write_text("not audio")
     sf.write(tmp_path / "empty.wav", np.zeros((0, 1), dtype=np.float32), 16000)
-    sf.write(tmp_path / "nan.wav", np.array([0.1, np.nan], dtype=np.float32), 16000,
-             subtype="FLOAT")
+    sf.write(
+        tmp_path / "nan.wav", np.array([0.1, np.nan], dtype=np.float32), 16000, subtype="FLOAT"
+    )
     cases = {
         "missing.wav": "not found",
         "text.wav": "not a readable audio file",

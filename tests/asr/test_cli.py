@@ -168,11 +168,22 @@ def test_hydra_train_cli_prints_config_and_runs_one_epoch(tiny_corpus, tmp_path)
 
 
 def test_hydra_multirun_sweep(tiny_corpus, tmp_path):
-    out = asr("train", "-m", "model.hidden=16,24", "model.layers=1", "model.conv_channels=16",
-              "data=synth", f"data.root={tiny_corpus}", "data.train.holdout_speakers=0",
-              "data.train.holdout=none", "data.valid.holdout_speakers=0",
-              "data.valid.holdout=none", "trainer.max_epochs=1", "trainer.progress=false",
-              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    out = asr(
+        "train",
+        "-m",
+        "model.hidden=16,24",
+        "model.layers=1",
+        "model.conv_channels=16",
+        "data=synth",
+        f"data.root={tiny_corpus}",
+        "data.train.holdout_speakers=0",
+        "data.train.holdout=none",
+        "data.valid.holdout_speakers=0",
+        "data.valid.holdout=none",
+        "trainer.max_epochs=1",
+        "trainer.progress=false",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     for job, hidden in (("0", 16), ("1", 24)):
         payload = torch.load(tmp_path / "sweep" / job / "best.pt", weights_only=True)

@@ -43,8 +43,17 @@ def test_log_mel_matches_librosa(n_fft: int, win: int, hop: int, n_mels: int) ->
     y = chirp()
     ours = log_mel(y, cfg).numpy()
     power = librosa.feature.melspectrogram(
-        y=y.astype(np.float64), sr=SR, n_fft=n_fft, win_length=win, hop_length=hop,
-        n_mels=n_mels, power=2.0, center=True, pad_mode="constant", htk=False, norm="slaney",
+        y=y.astype(np.float64),
+        sr=SR,
+        n_fft=n_fft,
+        win_length=win,
+        hop_length=hop,
+        n_mels=n_mels,
+        power=2.0,
+        center=True,
+        pad_mode="constant",
+        htk=False,
+        norm="slaney",
     )  # (n_mels, T)
     ref = np.log(np.maximum(power, 1e-10)).T  # (n_mels, T) -> (T, n_mels)
     assert ours.shape == ref.shape == (num_frames(len(y), cfg), n_mels)
@@ -59,8 +68,17 @@ def test_mfcc_matches_librosa(n_fft: int, win: int, hop: int, n_mels: int) -> No
     y = chirp()
     ours = mfcc(y, cfg).numpy()
     ref = librosa.feature.mfcc(
-        y=y.astype(np.float64), sr=SR, n_mfcc=13, n_fft=n_fft, win_length=win, hop_length=hop,
-        n_mels=n_mels, pad_mode="constant", dct_type=2, norm="ortho", lifter=0,
+        y=y.astype(np.float64),
+        sr=SR,
+        n_mfcc=13,
+        n_fft=n_fft,
+        win_length=win,
+        hop_length=hop,
+        n_mels=n_mels,
+        pad_mode="constant",
+        dct_type=2,
+        norm="ortho",
+        lifter=0,
     ).T  # (n_mfcc, T) -> (T, n_mfcc)
     assert ours.shape == ref.shape == (num_frames(len(y), cfg), 13)
     np.testing.assert_allclose(ours, ref, atol=2e-2, rtol=1e-4)
@@ -72,9 +90,10 @@ def test_num_frames_is_exact(n: int, n_fft: int) -> None:
     cfg = AudioFeatureConfig(n_fft=n_fft, win_length=400, hop_length=160, n_mels=40)
     y = np.zeros(n, dtype=np.float32)
     assert log_mel(y, cfg).shape == (num_frames(n, cfg), 40)
-    assert num_frames(n, cfg) == librosa.util.frame(
-        np.pad(y, n_fft // 2), frame_length=n_fft, hop_length=160
-    ).shape[1]
+    assert (
+        num_frames(n, cfg)
+        == librosa.util.frame(np.pad(y, n_fft // 2), frame_length=n_fft, hop_length=160).shape[1]
+    )
 
 
 def test_feature_dim_frame_seconds_and_featurize_shape() -> None:

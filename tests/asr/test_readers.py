@@ -36,8 +36,10 @@ def write_audio(path: Path, seconds: float, sr: int = 16000, fmt: str | None = N
 
 def make_librispeech(root: Path, subset: str = "dev-clean") -> Path:
     """Two speakers, three utterances; the last transcript lacks a trailing newline."""
-    chapters = {("84", "121123"): ["GO DO YOU HEAR", "BUT IN LESS THAN FIVE MINUTES"],
-                ("174", "50561"): ["FORGOTTEN TOO THE NAME OF GILLIAN"]}
+    chapters = {
+        ("84", "121123"): ["GO DO YOU HEAR", "BUT IN LESS THAN FIVE MINUTES"],
+        ("174", "50561"): ["FORGOTTEN TOO THE NAME OF GILLIAN"],
+    }
     for (spk, chapter), texts in chapters.items():
         folder = root / "LibriSpeech" / subset / spk / chapter
         lines = []
@@ -52,8 +54,12 @@ def make_librispeech(root: Path, subset: str = "dev-clean") -> Path:
 def make_an4(root: Path, split: str = "train") -> Path:
     """AN4 layout: etc/an4_<split>.{transcription,fileids}, wav/<dir>/<spk>/<id>.sph."""
     top = "an4_clstk" if split == "train" else "an4test_clstk"
-    rows = [("fash", "an251-fash-b", "YES"), ("fash", "cen1-fash-b", "G L E N N"),
-            ("mgah", "an11-mgah-b", "RUBOUT T W O"), ("mjgm", "an12-mjgm-b", "STOP")]
+    rows = [
+        ("fash", "an251-fash-b", "YES"),
+        ("fash", "cen1-fash-b", "G L E N N"),
+        ("mgah", "an11-mgah-b", "RUBOUT T W O"),
+        ("mjgm", "an12-mjgm-b", "STOP"),
+    ]
     transcription, fileids = [], []
     for spk, utt, text in rows:
         write_audio(root / "wav" / top / spk / f"{utt}.sph", 0.3, fmt="NIST")
@@ -83,9 +89,11 @@ def test_read_librispeech_native_layout(tmp_path: Path) -> None:
     assert examples[2].text == "BUT IN LESS THAN FIVE MINUTES"
     assert examples[2].length == pytest.approx(0.75)
     assert Path(first.path) == tmp_path / "LibriSpeech/dev-clean/84/121123/84-121123-0000.flac"
-    same = [read_librispeech(tmp_path / "LibriSpeech"),
-            read_librispeech(tmp_path / "LibriSpeech" / "dev-clean"),
-            read_librispeech(tmp_path, ["dev-clean"])]
+    same = [
+        read_librispeech(tmp_path / "LibriSpeech"),
+        read_librispeech(tmp_path / "LibriSpeech" / "dev-clean"),
+        read_librispeech(tmp_path, ["dev-clean"]),
+    ]
     assert all(s == examples for s in same)
 
 
@@ -110,8 +118,11 @@ def test_read_an4_train_and_test_splits(tmp_path: Path) -> None:
     make_an4(tmp_path, "test")
     train = read_an4(tmp_path)
     assert [(e.id, e.speaker, e.text) for e in train] == [
-        ("an251-fash-b", "fash", "YES"), ("cen1-fash-b", "fash", "G L E N N"),
-        ("an11-mgah-b", "mgah", "RUBOUT T W O"), ("an12-mjgm-b", "mjgm", "STOP")]
+        ("an251-fash-b", "fash", "YES"),
+        ("cen1-fash-b", "fash", "G L E N N"),
+        ("an11-mgah-b", "mgah", "RUBOUT T W O"),
+        ("an12-mjgm-b", "mjgm", "STOP"),
+    ]
     assert Path(train[0].path) == tmp_path / "wav/an4_clstk/fash/an251-fash-b.sph"
     assert train[0].length == pytest.approx(0.3)
     test = read_an4(tmp_path, "test")
@@ -144,8 +155,11 @@ def test_read_fsdd(tmp_path: Path) -> None:
     make_fsdd(tmp_path)
     examples = read_fsdd(tmp_path)
     assert [(e.id, e.text, e.speaker) for e in examples] == [
-        ("0_jackson_0", "zero", "jackson"), ("3_theo_12", "three", "theo"),
-        ("7_jackson_1", "seven", "jackson"), ("9_yweweler_4", "nine", "yweweler")]
+        ("0_jackson_0", "zero", "jackson"),
+        ("3_theo_12", "three", "theo"),
+        ("7_jackson_1", "seven", "jackson"),
+        ("9_yweweler_4", "nine", "yweweler"),
+    ]
     assert examples[0].length == pytest.approx(0.2)
     write_audio(tmp_path / "recordings" / "ten_x.wav", 0.1)
     with pytest.raises(DataError, match="ten_x.wav"):
@@ -157,25 +171,34 @@ def test_read_fsdd(tmp_path: Path) -> None:
 def test_read_manifest_resolves_relative_paths(tmp_path: Path) -> None:
     write_audio(tmp_path / "audio" / "a.wav", 0.4)
     write_audio(tmp_path / "b.flac", 0.6)
-    entries = [{"audio_filepath": "audio/a.wav", "duration": 0.4, "text": "hello there"},
-               {"audio_filepath": str(tmp_path / "b.flac"), "text": "bye", "speaker": "s2"}]
+    entries = [
+        {"audio_filepath": "audio/a.wav", "duration": 0.4, "text": "hello there"},
+        {"audio_filepath": str(tmp_path / "b.flac"), "text": "bye", "speaker": "s2"},
+    ]
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("\n".join(json.dumps(e) for e in entries) + "\n\n")
     a, b = read_manifest(manifest)
     assert (a.id, a.path, a.text, a.length, a.speaker) == (
-        "a", str(tmp_path / "audio" / "a.wav"), "hello there", 0.4, "")
+        "a",
+        str(tmp_path / "audio" / "a.wav"),
+        "hello there",
+        0.4,
+        "",
+    )
     assert (b.id, b.text, b.speaker) == ("b", "bye", "s2")
     assert b.length == pytest.approx(0.6)
 
 
 @pytest.mark.parametrize(
     ("line", "match"),
-    [("{not json", ":2: invalid JSON"),
-     ('{"audio_filepath": "a.wav"}', ":2: expected an object"),
-     ('{"audio_filepath": "gone.wav", "text": "x"}', ":2: audio not found"),
-     ('{"audio_filepath": "a.wav", "text": "x", "duration": -1}', ":2: 'duration'"),
-     ('{"audio_filepath": "a.wav", "text": "x"}', ":2: duplicate id 'a'"),
-     ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "offset": 1.0}', ":2: 'offset'")],
+    [
+        ("{not json", ":2: invalid JSON"),
+        ('{"audio_filepath": "a.wav"}', ":2: expected an object"),
+        ('{"audio_filepath": "gone.wav", "text": "x"}', ":2: audio not found"),
+        ('{"audio_filepath": "a.wav", "text": "x", "duration": -1}', ":2: 'duration'"),
+        ('{"audio_filepath": "a.wav", "text": "x"}', ":2: duplicate id 'a'"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "offset": 1.0}', ":2: 'offset'"),
+    ],
 )
 def test_read_manifest_bad_line_names_line_number(tmp_path: Path, line: str, match: str) -> None:
     write_audio(tmp_path / "a.wav", 0.1)
@@ -205,7 +228,8 @@ def test_load_spec_filters(tmp_path: Path) -> None:
     make_an4(tmp_path)
     path = str(tmp_path)
     assert {e.speaker for e in load_spec(DataSpec("an4", path, include_speakers=["fash"]))} == {
-        "fash"}
+        "fash"
+    }
     assert len(load_spec(DataSpec("an4", path, exclude_speakers=["fash", "mjgm"]))) == 1
     assert len(load_spec(DataSpec("an4", path, max_utterances=3))) == 3
     make_librispeech(tmp_path / "ls")
@@ -215,11 +239,17 @@ def test_load_spec_filters(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("changes", "match"),
-    [({"kind": "timit"}, "kind"), ({"path": ""}, "path is empty"),
-     ({"holdout": "keep"}, "holdout_speakers > 0"), ({"holdout_speakers": 1}, "holdout"),
-     ({"holdout": "drop", "holdout_speakers": 3}, r"\[1, 2\]"),
-     ({"include_speakers": ["nobody"]}, "nobody"), ({"subsets": ["dev-clean"]}, "librispeech"),
-     ({"max_utterances": -1}, ">= 0"), ({"exclude_speakers": ["fash", "mgah", "mjgm"]}, "no utt")],
+    [
+        ({"kind": "timit"}, "kind"),
+        ({"path": ""}, "path is empty"),
+        ({"holdout": "keep"}, "holdout_speakers > 0"),
+        ({"holdout_speakers": 1}, "holdout"),
+        ({"holdout": "drop", "holdout_speakers": 3}, r"\[1, 2\]"),
+        ({"include_speakers": ["nobody"]}, "nobody"),
+        ({"subsets": ["dev-clean"]}, "librispeech"),
+        ({"max_utterances": -1}, ">= 0"),
+        ({"exclude_speakers": ["fash", "mgah", "mjgm"]}, "no utt"),
+    ],
 )
 def test_load_spec_errors(tmp_path: Path, changes: dict, match: str) -> None:
     make_an4(tmp_path)
@@ -287,5 +317,15 @@ def test_real_librispeech_sample() -> None:
 def test_real_fsdd() -> None:
     examples = read_fsdd(SHARED_DATA / "fsdd")
     assert len(examples) == 3000 and len({e.speaker for e in examples}) == 6
-    assert {e.text for e in examples} == {"zero", "one", "two", "three", "four", "five", "six",
-                                          "seven", "eight", "nine"}
+    assert {e.text for e in examples} == {
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+    }

@@ -26,8 +26,11 @@ SENTENCES = [
     "Mr. Smith arrived late.",  # abbreviation: dropped
     "Rain fell on the quiet harbour all night long",
 ]
-KEPT = {"THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG", "SHE SAID DON'T WAIT UP FOR ME AND LEFT",
-        "RAIN FELL ON THE QUIET HARBOUR ALL NIGHT LONG"}
+KEPT = {
+    "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG",
+    "SHE SAID DON'T WAIT UP FOR ME AND LEFT",
+    "RAIN FELL ON THE QUIET HARBOUR ALL NIGHT LONG",
+}
 
 
 def cli(argv: list[str]) -> argparse.Namespace:
@@ -44,11 +47,26 @@ def test_synth_cli_writes_readable_librispeech_corpus(
     sentences = tmp_path / "sentences.txt"
     sentences.write_text("# comment\n" + "\n".join(SENTENCES) + "\n\n")
     out = tmp_path / "corpus"
-    args = cli(["synth", str(out), "--utterances", "6", "--sentences", str(sentences),
-                "--sample-rate", "8000", "--seed", "3", "--no-progress"])
+    args = cli(
+        [
+            "synth",
+            str(out),
+            "--utterances",
+            "6",
+            "--sentences",
+            str(sentences),
+            "--sample-rate",
+            "8000",
+            "--seed",
+            "3",
+            "--no-progress",
+        ]
+    )
     assert args.func(args) == 0
-    assert re.match(r"wrote 5 train utterances \(5 voices\) and 1 test utterances \(1 voices\)",
-                    capsys.readouterr().out)
+    assert re.match(
+        r"wrote 5 train utterances \(5 voices\) and 1 test utterances \(1 voices\)",
+        capsys.readouterr().out,
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "sentences.txt"]
 
     train = read_librispeech(out, ["train-synth"])
@@ -120,11 +138,18 @@ def test_argument_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Hello, world!", "HELLO WORLD"), ("twenty-one (roughly)", "TWENTY ONE ROUGHLY"),
-     ("the soldiers' guns", "THE SOLDIERS' GUNS"), ("He said 'no' twice", "HE SAID NO TWICE"),
-     ("'Come in,' said the soldiers' wives", "COME IN SAID THE SOLDIERS' WIVES"),
-     ("It\u2019s fine", "IT'S FINE"), ("Room 101", None), ("Dr. Who", None),
-     ("caf\u00e9 au lait", None), ("...", None)],
+    [
+        ("Hello, world!", "HELLO WORLD"),
+        ("twenty-one (roughly)", "TWENTY ONE ROUGHLY"),
+        ("the soldiers' guns", "THE SOLDIERS' GUNS"),
+        ("He said 'no' twice", "HE SAID NO TWICE"),
+        ("'Come in,' said the soldiers' wives", "COME IN SAID THE SOLDIERS' WIVES"),
+        ("It\u2019s fine", "IT'S FINE"),
+        ("Room 101", None),
+        ("Dr. Who", None),
+        ("caf\u00e9 au lait", None),
+        ("...", None),
+    ],
 )
 def test_normalize_sentence(raw: str, expected: str | None) -> None:
     assert normalize_sentence(raw) == expected

@@ -79,8 +79,9 @@ def test_unpacked_bidirectional_matches_packed_reference():
                 getattr(reference, f"{name}_l{layer}").copy_(getattr(fwd, f"{name}_l0"))
                 getattr(reference, f"{name}_l{layer}_reverse").copy_(getattr(bwd, f"{name}_l0"))
     x, lengths = torch.randn(3, 9, 3), torch.tensor([9, 4, 1])
-    packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
-                                                     enforce_sorted=False)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        x, lengths, batch_first=True, enforce_sorted=False
+    )
     expected, _ = torch.nn.utils.rnn.pad_packed_sequence(reference(packed)[0], batch_first=True)
     with torch.no_grad():
         ours = model.rnn(x, lengths)

@@ -148,8 +148,9 @@ def test_auto_resume_finds_killed_sibling_run(tmp_path, monkeypatch):
 def test_init_from_and_sortagrad(tmp_path):
     training.train(toy_config(tmp_path / "a", max_epochs=12), TOY)
     fresh = training.train(toy_config(tmp_path / "f", max_epochs=1), TOY)
-    second = toy_config(tmp_path / "b", max_epochs=1, sortagrad=True,
-                        init_from=str(tmp_path / "a" / "best.pt"))
+    second = toy_config(
+        tmp_path / "b", max_epochs=1, sortagrad=True, init_from=str(tmp_path / "a" / "best.pt")
+    )
     continued = training.train(second, TOY)
     assert continued["train_loss"] < 0.5 * fresh["train_loss"]
     run = training.build_run(toy_config(tmp_path / "c", sortagrad=True), TOY)
@@ -169,7 +170,8 @@ def test_fp16_export_gives_the_same_decisions(tmp_path):
     export_inference(tmp_path / "last.pt", tmp_path / "small.pt")
     assert (tmp_path / "small.pt").stat().st_size < 0.4 * (tmp_path / "last.pt").stat().st_size
     full, half = load_model(tmp_path / "last.pt"), load_model(tmp_path / "small.pt")
-    feats = [synthetic_features(e.text, {}, False, np.random.default_rng(0))
-             for e in make_examples(8, 1)]
+    feats = [
+        synthetic_features(e.text, {}, False, np.random.default_rng(0)) for e in make_examples(8, 1)
+    ]
     for a, b in zip(emissions(full, feats), emissions(half, feats), strict=True):
         assert np.abs(a - b).max() < 0.05
