@@ -145,17 +145,24 @@ def test_chunked_emissions_stitch_exactly(tiny_model, tiny_corpus, tmp_path):
     assert (whole.argmax(1) == chunked.argmax(1)).mean() > 0.9
 
 
+def synth_data(root) -> list[str]:
+    """Overrides that train and validate on every utterance of the synthetic corpus ``root``."""
+    return [
+        "data=synth",
+        f"data.root={root}",
+        "data.train.holdout_speakers=0",
+        "data.train.holdout=none",
+        "data.valid.holdout_speakers=0",
+        "data.valid.holdout=none",
+    ]
+
+
 def test_hydra_train_cli_prints_config_and_runs_one_epoch(tiny_corpus, tmp_path):
     out = asr("train", "--cfg", "job", "model=small", "features=mfcc")
     assert out.returncode == 0 and "kind: mfcc" in out.stdout and "hidden: 128" in out.stdout
     out = asr(
         "train",
-        "data=synth",
-        f"data.root={tiny_corpus}",
-        "data.train.holdout_speakers=0",
-        "data.train.holdout=none",
-        "data.valid.holdout_speakers=0",
-        "data.valid.holdout=none",
+        *synth_data(tiny_corpus),
         "model=small",
         "trainer.max_epochs=1",
         "trainer.progress=false",
@@ -174,12 +181,7 @@ def test_hydra_multirun_sweep(tiny_corpus, tmp_path):
         "model.hidden=16,24",
         "model.layers=1",
         "model.conv_channels=16",
-        "data=synth",
-        f"data.root={tiny_corpus}",
-        "data.train.holdout_speakers=0",
-        "data.train.holdout=none",
-        "data.valid.holdout_speakers=0",
-        "data.valid.holdout=none",
+        *synth_data(tiny_corpus),
         "trainer.max_epochs=1",
         "trainer.progress=false",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
