@@ -1,5 +1,7 @@
 # `make demo` and `make test` install what they need: a .venv/ in the repo root
-# (pip install -e '.[dev]') and Debian's espeak-ng for synthetic speech.
+# (pip install -e '.[dev]', then the beam search's kernels compiled into the user cache,
+# ~/.cache/inkspeech/numba) and Debian's espeak-ng for synthetic speech.
+# `make wheel` builds dist/inkspeech-<version>-py3-none-any.whl (configs and models inside).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO := runs/demo
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test install espeak lint bench clean-demo
+.PHONY: demo test install espeak lint bench clean-demo wheel
 
 install: $(STAMP)
 
@@ -15,6 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m common.decoding.warmup
 	touch $(STAMP)
 
 espeak:
@@ -32,6 +35,10 @@ lint: $(STAMP)
 
 demo: $(STAMP) espeak
 	bash docs/demo.sh $(DEMO)
+
+wheel: $(STAMP)
+	rm -rf build  # setuptools would pack stale files left there
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation . -w dist
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -1,4 +1,9 @@
-"""The ``asr`` command: train, synth, transcribe, evaluate, lm, tune-lm."""
+"""The ``asr`` command: train, synth, transcribe, evaluate, lm, tune-lm, models.
+
+Entry point of the speech flow (reader -> features -> model -> decoder -> output). Building
+the parser imports no torch: ``asr --help``, ``asr --version`` and ``asr models`` stay fast,
+and each subcommand imports its heavy modules when it runs.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import argparse
 import sys
 
 from common.cli_util import run_cli
+from common.model_list import add_models_parser
+from common.resources import package_version
 
 EPILOG = "Run `asr train --help` for the Hydra training options (`asr train key=value ...`)."
 
@@ -17,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asr", description="BiLSTM-CTC speech recognition.", epilog=EPILOG
     )
+    version = f"asr (inkspeech) {package_version()}"
+    parser.add_argument("--version", action="version", version=version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser(
         "train", help="train a model (Hydra app over conf/asr; `asr train --help`)", add_help=False
@@ -24,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_parser(sub)
     transcribe.add_parser(sub)
     evaluate.add_parser(sub)
-    add_lm_parser(sub, default_unit="word")
+    add_lm_parser(sub, default_unit="word", task="asr")
     tune_lm.add_parser(sub)
+    add_models_parser(sub, "asr")
     return parser
 
 

@@ -27,8 +27,11 @@ from asr.audio import speed_perturb
 
 LOG_FLOOR = 1e-10  # power floor before the natural log
 NORM_EPS = 1e-5  # std floor in per-utterance normalisation
+# Frames this far below the loudest frame are digital silence (zeros, padding), not background
+# noise: no microphone recording has an 80 dB range within one utterance.
+SILENCE_DB = 80.0
 FEATURE_KINDS = ("log_mel", "mfcc")
-NORMALIZE_KINDS = ("utterance", "none")
+NORMALIZE_KINDS = ("utterance", "nonsilent", "none")
 
 
 class FeatureConfigError(ValueError):
@@ -64,7 +67,9 @@ class AudioFeatureConfig:
     n_mfcc: int = 40
     f_min: float = 0.0
     f_max: float | None = None  # None = sample_rate / 2
-    normalize: str = "utterance"  # utterance | none
+    # utterance: mean/variance over all frames; nonsilent: over the frames that are not
+    # digital silence (zeros padded around speech then change nothing); none
+    normalize: str = "utterance"
     speed_perturb: list[float] = field(default_factory=list)  # e.g. [0.9, 1.0, 1.1]; [] = off
     spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
 
@@ -82,6 +87,8 @@ def check_config(cfg: AudioFeatureConfig) -> None:
             raise FeatureConfigError(f"features.{name} must be positive, got {getattr(cfg, name)}")
     if cfg.win_length > cfg.n_fft:
         raise FeatureConfigError(f"features.win_length {cfg.win_length} exceeds n_fft {cfg.n_fft}")
+    if cfg.n_fft > 65536 or cfg.hop_length > cfg.n_fft or cfg.n_mels > 1024:  # docs/limits.md
+        raise FeatureConfigError("features need n_fft <= 65536, hop <= n_fft, n_mels <= 1024")
     if cfg.kind == "mfcc" and cfg.n_mfcc > cfg.n_mels:
         raise FeatureConfigError(f"features.n_mfcc {cfg.n_mfcc} exceeds n_mels {cfg.n_mels}")
     f_max = cfg.sample_rate / 2 if cfg.f_max is None else cfg.f_max
@@ -197,10 +204,51 @@ def mfcc(samples: np.ndarray, cfg: AudioFeatureConfig) -> torch.Tensor:
         return coeffs.T.contiguous()  # (n_mfcc, T) -> (T, n_mfcc)
 
 
-def normalize_utterance(feats: torch.Tensor) -> torch.Tensor:
-    """Per-utterance mean and variance normalisation of each feature dim of (T, F)."""
-    mean = feats.mean(dim=0, keepdim=True)  # (1, F)
-    std = feats.std(dim=0, unbiased=False, keepdim=True).clamp_min(NORM_EPS)  # (1, F)
+def frame_power_db(samples: np.ndarray, cfg: AudioFeatureConfig) -> np.ndarray:
+    """Mean power (dB) of each analysis frame, framed as the spectrogram is (centred, zero-padded).
+
+    Returns:
+        (T,) float64 array with ``T = num_frames(len(samples), cfg)``.
+    """
+    half = cfg.n_fft // 2
+    padded = np.pad(np.asarray(samples, dtype=np.float64), half)
+    energy = np.concatenate([[0.0], np.cumsum(padded**2)])  # energy[i] = sum of the first i
+    starts = np.arange(0, len(padded) - cfg.n_fft + 1, cfg.hop_length)  # (T,)
+    power = (energy[starts + cfg.n_fft] - energy[starts]) / cfg.n_fft
+    return 10.0 * np.log10(np.maximum(power, 0.0) + 1e-20)
+
+
+def silent_frames(samples: np.ndarray, cfg: AudioFeatureConfig) -> torch.Tensor:
+    """(T,) bool: frames whose window reaches digital silence.
+
+    A frame is silent when it is more than ``SILENCE_DB`` below the loudest frame;
+    its neighbours whose windows overlap it are marked too, since part of their
+    window is silence as well.
+    """
+    db = frame_power_db(samples, cfg)
+    silent = db < db.max() - SILENCE_DB  # (T,)
+    if silent.any():
+        reach = -(-cfg.n_fft // (2 * cfg.hop_length))  # frames a window extends each side
+        silent = np.convolve(silent, np.ones(2 * reach + 1), mode="same") > 0
+    return torch.from_numpy(silent)
+
+
+def normalize_utterance(feats: torch.Tensor, silent: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-utterance mean and variance normalisation of each feature dim of (T, F).
+
+    ``silent`` (T,) marks digital-silence frames: they are left out of the statistics
+    and take the values of the quietest other frame, so zeros padded around a
+    recording do not change how its speech is normalised.
+    """
+    if silent is not None and bool(silent.any()) and not bool(silent.all()):
+        voiced = torch.nonzero(~silent).squeeze(1)  # (T_v,) indices of non-silent frames
+        quietest = voiced[feats[voiced].sum(dim=1).argmin()]
+        feats = torch.where(silent[:, None], feats[quietest], feats)  # (T, F)
+        stats = feats[voiced]  # (T_v, F)
+    else:
+        stats = feats
+    mean = stats.mean(dim=0, keepdim=True)  # (1, F)
+    std = stats.std(dim=0, unbiased=False, keepdim=True).clamp_min(NORM_EPS)  # (1, F)
     return (feats - mean) / std
 
 
@@ -259,6 +307,8 @@ def featurize(
     feats = log_mel(samples, cfg) if cfg.kind == "log_mel" else mfcc(samples, cfg)
     if cfg.normalize == "utterance":
         feats = normalize_utterance(feats)
+    elif cfg.normalize == "nonsilent":
+        feats = normalize_utterance(feats, silent_frames(samples, cfg))
     if train and cfg.spec_augment.enabled:
         feats = spec_augment(feats, cfg.spec_augment, rng)
     return feats

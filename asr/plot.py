@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from asr.features import AudioFeatureConfig, log_mel
-from asr.subtitles import TimedWord
+from asr.word_times import Word
 from common.alphabet import Alphabet
 from common.fileio import save_figure_atomic
 
@@ -18,7 +18,7 @@ def plot_transcription(
     cfg: AudioFeatureConfig,
     log_probs: np.ndarray,
     alphabet: Alphabet,
-    words: list[TimedWord],
+    words: list[Word],
     seconds_per_frame: float,
     title: str = "",
 ) -> None:

@@ -9,13 +9,13 @@ speaker splits on top; ``load_data`` guesses the corpus from a path (CLI use).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asr.audio import audio_duration
+from asr.audio import MAX_STREAM_SECONDS, AudioError, audio_duration
 from common.data import Example
+from common.jsonl import read_jsonl
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 KINDS = ("librispeech", "an4", "fsdd", "manifest")
@@ -172,54 +172,76 @@ def read_fsdd(root: str | Path) -> list[Example]:
     return examples
 
 
+def _entry_field(entry: dict, key: str, where: str, default: str = "") -> str:
+    """A string field of a manifest entry (ids may be written as integers)."""
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise DataError(f"{where}: {key!r} must be a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _entry_audio(entry: dict, base: Path, where: str) -> Path:
+    """The audio path of an entry, resolved against the manifest folder and checked."""
+    name = entry["audio_filepath"]
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise DataError(f"{where}: 'audio_filepath' must be a non-empty string")
+    audio = base / name  # an absolute name replaces base
+    try:
+        found = audio.is_file()
+    except OSError as err:  # e.g. a name too long for the file system
+        raise DataError(f"{where}: bad audio path ({err.strerror})") from err
+    if not found:
+        raise DataError(f"{where}: audio not found: {audio}")
+    return audio
+
+
+def _entry_duration(entry: dict, audio: Path, where: str) -> float:
+    """The entry's ``duration`` (seconds), or the audio header's when absent."""
+    duration = entry.get("duration")
+    if duration is None:
+        try:
+            return audio_duration(audio)
+        except AudioError as err:
+            raise DataError(f"{where}: {err}") from err
+    ok = isinstance(duration, int | float) and not isinstance(duration, bool)
+    if not (ok and 0 < duration <= MAX_STREAM_SECONDS):  # 48 h; false for NaN, inf, huge ints
+        raise DataError(f"{where}: 'duration' must be seconds in (0, 48 h], got {duration!r}")
+    return float(duration)
+
+
 def _manifest_example(entry: object, base: Path, where: str) -> Example:
     """One NeMo manifest entry -> Example; ``where`` is ``path:line`` for errors."""
     if not isinstance(entry, dict) or "audio_filepath" not in entry or "text" not in entry:
         raise DataError(f"{where}: expected an object with 'audio_filepath' and 'text'")
-    if entry.get("offset", 0):
+    if entry.get("offset", 0) != 0:
         raise DataError(f"{where}: 'offset' (audio segments) is not supported")
-    audio = Path(entry["audio_filepath"])
-    audio = audio if audio.is_absolute() else base / audio
-    if not audio.is_file():
-        raise DataError(f"{where}: audio not found: {audio}")
-    duration = entry.get("duration")
-    if duration is None:
-        duration = audio_duration(audio)
-    if not isinstance(duration, int | float) or duration <= 0:
-        raise DataError(f"{where}: 'duration' must be a positive number, got {duration!r}")
-    utt_id = str(entry.get("id", audio.stem))
-    speaker = str(entry.get("speaker", ""))
-    return Example(utt_id, str(audio), str(entry["text"]), float(duration), speaker)
+    if not isinstance(entry["text"], str):
+        raise DataError(f"{where}: 'text' must be a string")
+    audio = _entry_audio(entry, base, where)
+    duration = _entry_duration(entry, audio, where)
+    utt_id = _entry_field(entry, "id", where, audio.stem)
+    speaker = _entry_field(entry, "speaker", where)
+    return Example(utt_id, str(audio), entry["text"], duration, speaker)
 
 
 def read_manifest(path: str | Path) -> list[Example]:
     """Read a NeMo-style JSON-lines manifest (``audio_filepath``, ``duration``, ``text``).
 
-    Relative audio paths are resolved against the manifest's folder. Optional
-    keys: ``id`` (default: the audio file's stem), ``speaker``; a missing
-    ``duration`` is read from the audio header.
+    Relative audio paths are resolved against the manifest's folder. Optional keys:
+    ``id`` (default: the audio file's stem), ``speaker``; a missing ``duration`` is
+    read from the audio header. Limits: ``common.jsonl`` and ``docs/limits.md``.
 
     Raises:
         DataError: missing manifest, bad JSON or fields (naming the line), missing
             audio, or duplicate ids.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"manifest not found: {path}")
     examples, seen = [], {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{where}: invalid JSON ({err.msg})") from err
+    for where, entry in read_jsonl(path, DataError):
         example = _manifest_example(entry, path.parent, where)
         if example.id in seen:
-            first = seen[example.id]
-            raise DataError(f"{where}: duplicate id {example.id!r} (first on line {first})")
-        seen[example.id] = number
+            raise DataError(f"{where}: duplicate id {example.id!r} (first on {seen[example.id]})")
+        seen[example.id] = where.rsplit(":", 1)[1]
         examples.append(example)
     return examples
 

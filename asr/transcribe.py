@@ -1,9 +1,10 @@
-"""``asr transcribe``: audio files -> text, JSON, SRT or WebVTT (and optional plots).
+"""``asr transcribe``: audio files -> text, JSON, SRT, WebVTT or TSV (and optional plots).
 
-Flow per file: audio (read in chunks) -> features -> encoder -> decoder -> output
-format. Short files are batched through the model; long ones are processed in
-overlapping chunks so memory stays flat. A bad file is reported on one line and
-the others still get transcribed; the exit status is 1 if any file failed.
+The command line of ``asr.api.SpeechRecognizer.transcribe_stream``: audio (long
+files cut at pauses into segments) -> features -> encoder -> decoder -> word times -> output format
+(``asr.subtitles``) -> files or stdout (``common.cli_output``). A bad file is
+reported on one line and the others still get transcribed; the exit status is
+1 if any file failed. torch is imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -12,31 +13,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from asr.audio import AudioError, audio_duration
-from asr.features import AudioFeatureConfig, frame_seconds
-from asr.modality import ASR
-from asr.plot import plot_transcription
-from asr.stream import audio_chunks, read_start
-from asr.subtitles import render, timed_words
-from common.checkpoint import LoadedModel, load_model
+from asr.subtitles import FORMATS
 from common.cli_util import (
     add_common_model_arguments,
     add_output_arguments,
-    default_model,
     expand_inputs,
-    output_path,
+    positive_float,
     report_error,
+    set_threads,
+    show_progress,
 )
 from common.config import task_decoder_config
 from common.decoding.cli_args import add_decoder_arguments, decoder_config_from_args
-from common.decoding.factory import make_decoder
-from common.fileio import write_text_atomic
-from common.inference import chunked_emissions
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".sph", ".mp3", ".aiff", ".aif"}
-SUFFIX = {"txt": ".txt", "json": ".json", "srt": ".srt", "vtt": ".vtt"}
+FORMAT_HELP = {
+    "txt": "text only (with --nbest: one hypothesis per line)",
+    "json": "text, score, word start/end times and n-best",
+    "srt": "subtitles timed by the words",
+    "vtt": "as srt, in WebVTT",
+    "tsv": "start, end (ms), text, rank per cue",
+}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -44,91 +41,84 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "transcribe",
         help="transcribe audio files or folders",
         description="Transcribe audio files (wav, flac, ogg, sph, mp3; any rate or channel "
-        "count). Directories are searched recursively. Without --output-dir, results are "
-        "printed to stdout; with it, one file per input is written.",
+        "count). Directories are searched recursively. Without -o, results are printed to "
+        "stdout; with it, one file per input and format is written.",
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="audio files or folders")
-    add_common_model_arguments(p, default_model("an4.pt"))
+    add_common_model_arguments(p, "asr")
     add_output_arguments(
         p,
-        {
-            "txt": "text only",
-            "json": "text, score and word start/end times",
-            "srt": "subtitles timed from the CTC alignment",
-            "vtt": "as srt, in WebVTT",
-        },
+        FORMAT_HELP,
         "also write <name>.png (spectrogram, CTC posteriors, word boundaries) "
-        "into --output-dir (or the current folder)",
+        "into -o DIR (or the current folder)",
     )
     p.add_argument(
-        "--chunk-seconds",
-        type=float,
-        default=30.0,
-        help="process audio in chunks of this length (default: 30)",
-    )
-    p.add_argument(
-        "--context-seconds",
-        type=float,
-        default=2.0,
-        help="overlap on each side of a chunk, discarded after the model (default: 2)",
+        "--segment-seconds",
+        type=positive_float,
+        default=None,
+        help="longer files are cut where the speaker pauses into segments at most this "
+        "long, each transcribed as an utterance of its own; memory holds one 30 s window "
+        "(default: 5, asr.segment.SegmentConfig)",
     )
     add_decoder_arguments(p, task_decoder_config("asr"))
     p.set_defaults(func=run)
 
 
-def transcribe_file(loaded: LoadedModel, cfg: AudioFeatureConfig, path: Path, args) -> tuple:
-    """(log_probs (T', V), duration seconds) for one file, chunked."""
-    duration = audio_duration(path)
-    chunks = audio_chunks(
-        path, cfg, loaded.model.subsampling, args.chunk_seconds, args.context_seconds
-    )
-    return chunked_emissions(loaded, chunks), duration
-
-
-def _emit(text: str, src: Path, args) -> None:
-    if args.output_dir is None:
-        prefix = f"{src}\t" if args.format == "txt" and len(args.inputs_expanded) > 1 else ""
-        sys.stdout.write(prefix + text if prefix else text)
-    else:
-        write_text_atomic(output_path(src, args.output_dir, SUFFIX[args.format]), text)
-
-
 def run(args: argparse.Namespace) -> int:
-    loaded = load_model(args.model, args.device, modality="asr")
-    cfg = ASR.feature_config(loaded.features)
+    from asr.api import load
+    from asr.segment import SegmentConfig
+    from asr.subtitles import format_cues, format_transcript
+    from common.cli_output import ResultSink
+    from common.inference import Failure
+
     decoder_cfg = decoder_config_from_args(args, task_decoder_config("asr"))
-    decoder = make_decoder(decoder_cfg, loaded.alphabet)
-    spf = frame_seconds(cfg) * loaded.model.subsampling
-    args.inputs_expanded = expand_inputs(args.inputs, AUDIO_SUFFIXES)
+    files = expand_inputs(args.inputs, AUDIO_SUFFIXES)
+    sink = ResultSink(
+        formats=list(FORMATS) if args.format == "all" else [args.format],
+        inputs=files,
+        output_dir=args.output_dir,
+        render=lambda fmt, t, src: format_transcript(fmt, t, str(src)),
+        record=lambda t, src: t.to_dict(),
+    )
+    set_threads(args.threads)
+    recognizer = load(args.model, args.device)
     failed = 0
-    for path in tqdm(
-        args.inputs_expanded,
-        desc="transcribing",
-        unit="file",
-        disable=args.no_progress or len(args.inputs_expanded) < 2,
-    ):
-        try:
-            log_probs, duration = transcribe_file(loaded, cfg, path, args)
-        except (AudioError, OSError) as err:
-            report_error(f"{path}: {err}")
+    results = recognizer.transcribe_stream(
+        files,
+        decoder=decoder_cfg,
+        segment_seconds=args.segment_seconds or SegmentConfig.max_seconds,
+        batch_size=args.batch_size,
+        progress=show_progress(args.no_progress),
+    )
+    for result in results:
+        if isinstance(result, Failure):
+            report_error(f"{result.item}: {result.message}")
             failed += 1
             continue
-        k = decoder_cfg.nbest
-        nbest = decoder.decode_nbest(log_probs, k) if k > 1 else None
-        hyp = nbest[0] if nbest else decoder.decode(log_probs)
-        _emit(render(args.format, str(path), duration, hyp, spf, nbest), path, args)
+        path, transcript = result
+        sink.emit(path, transcript)
+        if args.verbose:
+            sys.stderr.write(f"{path}\n{format_cues(transcript)}")
         if args.plot:
-            png = output_path(path, args.output_dir or Path("."), ".png")
-            plot_transcription(
-                png,
-                read_start(path, cfg.sample_rate, 60.0),
-                cfg,
-                log_probs,
-                loaded.alphabet,
-                timed_words(hyp, spf),
-                spf,
-                title=hyp.text,
-            )
+            stem = sink.stem(path)
+            _plot(recognizer, path, transcript, stem.with_name(stem.name + ".png"))
     if failed:
-        report_error(f"{failed} of {len(args.inputs_expanded)} files failed")
+        report_error(f"{failed} of {len(files)} files failed")
     return 1 if failed else 0
+
+
+def _plot(recognizer, path: Path, transcript, png: Path) -> None:
+    """Spectrogram, posteriors and word boundaries of the first minute of ``path``."""
+    from asr.audio import read_start
+    from asr.plot import plot_transcription
+
+    plot_transcription(
+        png,
+        read_start(path, recognizer.sample_rate, 60.0),
+        recognizer.features,
+        transcript.emissions,
+        recognizer.loaded.alphabet,
+        transcript.words,
+        recognizer.seconds_per_frame,
+        title=transcript.text,
+    )

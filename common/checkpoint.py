@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ import torch
 from common.alphabet import Alphabet, TextNormalizerConfig
 from common.config import ModelConfig
 from common.encoder import Encoder
-from common.fileio import publish
+from common.fileio import atomic_target
+from common.modality import Modality
+from common.structured import from_dict
 
 FORMAT_VERSION = 1
 
@@ -30,19 +31,31 @@ class CheckpointError(ValueError):
 
 
 def save_atomic(obj: dict[str, Any], path: str | Path) -> None:
-    """``torch.save`` to a temp file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``torch.save`` to a temp file in the same folder, fsync, then rename over ``path``.
+
+    A failed write (disk full, kill) leaves the previous ``path`` intact.
+
+    Raises:
+        CheckpointError: ``obj["state_dict"]`` holds NaN or infinite weights (nothing written).
+    """
+    bad = non_finite_tensors(obj.get("state_dict", {}))
+    if bad:
+        raise CheckpointError(
+            f"refusing to save {path}: non-finite weights in {', '.join(bad[:3])}"
+        )
+    with atomic_target(path) as (fd, _), os.fdopen(fd, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def non_finite_tensors(state: dict[str, Any]) -> list[str]:
+    """Names of the floating-point tensors of ``state`` holding NaN or infinity."""
+    return [
+        name
+        for name, value in state.items()
+        if torch.is_tensor(value) and value.is_floating_point() and not value.isfinite().all()
+    ]
 
 
 def model_payload(
@@ -99,9 +112,25 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> dict[str, An
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
         raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+    version = payload.get("format") if isinstance(payload, dict) else None
+    if type(version) is not int or version != FORMAT_VERSION:  # a tensor or str is not a version
         raise CheckpointError(f"{path} is not a checkpoint of this toolkit")
     return payload
+
+
+MODEL_LIMITS = {  # ModelConfig field -> (type, lowest, highest) accepted from a checkpoint
+    "conv_channels": (int, 0, 4096),
+    "conv_layers": (int, 1, 8),
+    "conv_kernel": (int, 1, 64),
+    "conv_stride": (int, 1, 8),
+    "hidden": (int, 1, 8192),
+    "layers": (int, 1, 32),
+    "dropout": (float, 0.0, 1.0),
+}
+MAX_ALPHABET = 10_000  # output symbols
+MAX_FEATURE_DIM = 4096
+_INFERENCE_KEYS = {"modality": str, "alphabet": str, "text": dict, "model": dict}
+_INFERENCE_KEYS |= {"features": dict, "state_dict": dict}
 
 
 @dataclass
@@ -117,14 +146,82 @@ class LoadedModel:
     device: torch.device
 
 
+def _check_model_config(data: dict, where: str) -> ModelConfig:
+    """``ModelConfig`` of a checkpoint, each field of the right type and within ``MODEL_LIMITS``."""
+    try:
+        cfg = ModelConfig(**data)
+    except TypeError as exc:
+        raise CheckpointError(f"{where}: bad model config ({exc})") from exc
+    for name, (kind, low, high) in MODEL_LIMITS.items():
+        value = getattr(cfg, name)
+        ok = isinstance(value, kind | int) and not isinstance(value, bool)
+        if not (ok and low <= value <= high):  # NaN fails too
+            raise CheckpointError(f"{where}: model.{name}={value!r} outside {low}..{high}")
+    if cfg.cell not in ("lstm", "gru", "rnn") or not isinstance(cfg.bidirectional, bool):
+        raise CheckpointError(f"{where}: bad model.cell {cfg.cell!r} or model.bidirectional")
+    return cfg
+
+
+def _check_configs(payload: dict, where: str) -> tuple[ModelConfig, Alphabet, TextNormalizerConfig]:
+    """Model config, alphabet and text config of a checkpoint, each checked."""
+    for key, kind in _INFERENCE_KEYS.items():
+        if not isinstance(payload.get(key), kind):
+            raise CheckpointError(f"{where}: missing or bad {key!r} (expected a {kind.__name__})")
+    model_cfg = _check_model_config(payload["model"], where)
+    if len(payload["alphabet"]) > MAX_ALPHABET:
+        raise CheckpointError(f"{where}: alphabet of {len(payload['alphabet'])} symbols")
+    try:
+        alphabet = Alphabet.from_chars(payload["alphabet"])
+        text_cfg = from_dict(TextNormalizerConfig, payload["text"])  # typed fields
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{where}: bad alphabet or text config ({exc})") from exc
+    return model_cfg, alphabet, text_cfg
+
+
+def _check_state(state: dict, cfg: ModelConfig, vocab: int, where: str) -> int:
+    """Check weights against the encoder ``cfg`` describes (built on the meta device,
+    allocating nothing): same names, shapes and kinds, all finite. Returns the feature dim."""
+    first = "frontend.net.0.weight" if cfg.conv_channels > 0 else "rnn.layers.0.0.weight_ih_l0"
+    weight = state.get(first)
+    if not torch.is_tensor(weight) or weight.dim() < 2:
+        raise CheckpointError(f"{where}: state_dict lacks {first!r} for its model config")
+    feature_dim = int(weight.shape[1])
+    if not 1 <= feature_dim <= MAX_FEATURE_DIM:
+        raise CheckpointError(
+            f"{where}: feature dimension {feature_dim} outside 1..{MAX_FEATURE_DIM}"
+        )
+    with torch.device("meta"):
+        expected = Encoder(feature_dim, vocab, cfg).state_dict()
+    if set(state) != set(expected):
+        odd = sorted(set(state) ^ set(expected))
+        raise CheckpointError(f"{where}: state_dict does not match its model config ({odd[0]!r})")
+    for name, ref in expected.items():
+        value = state[name]
+        if not torch.is_tensor(value) or value.shape != ref.shape:
+            raise CheckpointError(f"{where}: weight {name!r} is not a {tuple(ref.shape)} tensor")
+        if value.is_floating_point() != ref.is_floating_point():
+            raise CheckpointError(f"{where}: weight {name!r} has dtype {value.dtype}")
+        if value.is_floating_point() and not bool(value.isfinite().all()):
+            raise CheckpointError(f"{where}: weight {name!r} holds NaN or infinite values")
+    return feature_dim
+
+
 def load_model(path: str | Path, device: str = "cpu", modality: str | None = None) -> LoadedModel:
-    """Rebuild the encoder of a checkpoint in eval mode on ``device`` (fp32)."""
+    """Rebuild the encoder of a checkpoint in eval mode on ``device`` (fp32).
+
+    The checkpoint is validated before anything is built from it: keys and
+    types, model config within ``MODEL_LIMITS``, alphabet and text config,
+    weights matching the config in names and shapes, and finite.
+
+    Raises:
+        CheckpointError: unreadable, not ours, another modality, or failing validation.
+    """
     payload = load_checkpoint(path)
+    where = str(path)
+    model_cfg, alphabet, text_cfg = _check_configs(payload, where)
     if modality is not None and payload["modality"] != modality:
         raise CheckpointError(f"{path} is a {payload['modality']} model, not {modality}")
-    model_cfg = ModelConfig(**payload["model"])
-    alphabet = Alphabet.from_chars(payload["alphabet"])
-    feature_dim = _input_dim(payload["state_dict"], model_cfg)
+    feature_dim = _check_state(payload["state_dict"], model_cfg, len(alphabet), where)
     model = Encoder(feature_dim, len(alphabet), model_cfg)
     model.load_state_dict(
         {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
@@ -134,18 +231,31 @@ def load_model(path: str | Path, device: str = "cpu", modality: str | None = Non
         model=model,
         alphabet=alphabet,
         model_cfg=model_cfg,
-        text_cfg=TextNormalizerConfig(**payload["text"]),
+        text_cfg=text_cfg,
         features=payload["features"],
         modality=payload["modality"],
         device=torch.device(device),
     )
 
 
-def _input_dim(state: dict[str, torch.Tensor], cfg: ModelConfig) -> int:
-    """Feature dimension the weights expect."""
-    if cfg.conv_channels > 0:
-        return int(state["frontend.net.0.weight"].shape[1])
-    return int(state["rnn.layers.0.0.weight_ih_l0"].shape[1])
+def feature_config_of(loaded: LoadedModel, modality: Modality) -> Any:
+    """The checkpoint's feature config rebuilt by ``modality``, checked against the weights.
+
+    Raises:
+        CheckpointError: a feature config the modality refuses (unknown keys, wrong
+            types or values), or one whose frame size differs from the model's input.
+    """
+    try:
+        cfg = modality.feature_config(loaded.features)
+        dim = modality.feature_dim(cfg)
+    except Exception as exc:  # OmegaConf and dataclass errors come in many types
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CheckpointError(f"bad feature config in the checkpoint: {reason}") from exc
+    first = loaded.model.frontend.net[0] if loaded.model.frontend else loaded.model.rnn.layers[0][0]
+    expected = first.in_channels if loaded.model.frontend else first.input_size
+    if type(dim) is not int or dim != expected:
+        raise CheckpointError(f"feature config gives {dim}-dim frames, the model takes {expected}")
+    return cfg
 
 
 def export_inference(src: str | Path, dst: str | Path, half: bool = True) -> Path:

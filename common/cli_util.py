@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tqdm import tqdm
-
-REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
 class UserError(Exception):
@@ -23,14 +22,22 @@ def report_error(message: str) -> None:
 
 
 def default_model(name: str) -> str:
-    """Path of a model shipped in the repository's ``models/`` folder."""
-    return str(REPO_MODELS / name)
+    """The ``--model`` default: a shipped model's name (``an4.pt`` -> ``an4``).
+
+    Commands turn it into a file with ``common.resources.resolve_model``, which finds the
+    shipped models in an installed wheel as well as in a source checkout.
+    """
+    return name.removesuffix(".pt")
 
 
-def expand_inputs(items: Iterable[str], suffixes: set[str]) -> list[Path]:
+def expand_inputs(
+    items: Iterable[str], suffixes: set[str], skip: Callable[[Path], bool] | None = None
+) -> list[Path]:
     """Files as given, and files with one of ``suffixes`` found recursively in directories.
 
-    Paths that do not exist are kept so the caller reports them one by one.
+    Paths that do not exist are kept so the caller reports them one by one. Files
+    found in a directory for which ``skip`` is true (e.g. our own earlier outputs)
+    are left out; a file named twice is kept once.
     """
     out: list[Path] = []
     for item in items:
@@ -39,58 +46,131 @@ def expand_inputs(items: Iterable[str], suffixes: set[str]) -> list[Path]:
             found = sorted(
                 p for p in path.rglob("*") if p.suffix.lower() in suffixes and p.is_file()
             )
+            found = [p for p in found if skip is None or not skip(p)]
             if not found:
                 raise UserError(f"no {'/'.join(sorted(suffixes))} files in {path}")
             out.extend(found)
         else:
             out.append(path)
-    return out
+    seen: set[Path] = set()
+    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
 
 
-def add_common_model_arguments(parser: argparse.ArgumentParser, default: str) -> None:
-    """``--model``, ``--device`` and ``--batch-size`` as every inference command has them."""
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, not {text}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite number (no nan, no inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def add_common_model_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """``--model``, ``--device``, ``--threads`` and ``--batch-size`` of every inference command."""
+    from common.resources import default_model_name
+
+    default = default_model_name(task)
     parser.add_argument(
         "--model",
         default=default,
-        help=f"checkpoint (.pt) written by training (default: {default})",
+        metavar="NAME|PATH",
+        help=f"a shipped model's name (see the `models` command) or a checkpoint (.pt) "
+        f"written by training (default: {default})",
     )
     parser.add_argument(
         "--device",
-        default="cpu",
-        help="torch device to run the model on: cpu, cuda, cuda:1 (default: cpu)",
+        default="auto",
+        help="where the model runs: auto (a CUDA GPU when there is one, else cpu), cpu, "
+        "cuda, cuda:N (default: auto)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="CPU threads for the model (default: 0 = torch's choice)",
     )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=16,
         help="inputs run through the model together (default: 16)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="hide progress bars (shown only on a terminal)"
     )
 
 
 def add_output_arguments(
     parser: argparse.ArgumentParser, formats: dict[str, str], plot_help: str
 ) -> None:
-    """``--format`` (``formats``: name -> what it holds, the first is the default),
-    ``--output-dir``, ``--plot`` and ``--no-progress`` of the transcribe/recognise commands."""
+    """``--format`` (``formats``: name -> what it holds, the first is the default; ``all``
+    is added), ``-o/--output-dir``, ``--plot`` and ``--verbose`` of transcribe/recognize."""
     default = next(iter(formats))
     described = "; ".join(f"{name}: {what}" for name, what in formats.items())
     parser.add_argument(
-        "--format", choices=list(formats), default=default,
-        help=f"{described} (default: {default})",
+        "-f", "--format", choices=[*formats, "all"], default=default,
+        help=f"{described}; all: every format (needs -o) (default: {default})",
     )  # fmt: skip
     parser.add_argument(
+        "-o",
         "--output-dir",
         type=Path,
         default=None,
-        help="write <name>.<format> per input here instead of printing",
+        metavar="DIR",
+        help="write <name>.<format> per input here (inputs of the same name from different "
+        "folders keep their folders) instead of printing; several inputs printed to stdout "
+        "are JSON lines (txt: 'path<TAB>text' lines)",
     )
     parser.add_argument("--plot", action="store_true", help=plot_help)
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print each result on stderr as it is decoded"
+    )
 
 
-def output_path(src: Path, output_dir: Path, suffix: str) -> Path:
-    """``output_dir/<src stem><suffix>``."""
-    return output_dir / (src.stem + suffix)
+def show_progress(no_progress: bool) -> bool:
+    """Progress bars only when stderr is a terminal and ``--no-progress`` was not given."""
+    return not no_progress and sys.stderr.isatty()
+
+
+def set_threads(threads: int) -> None:
+    """``--threads N``: torch intra-op threads (0 leaves torch's default)."""
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def run_cli(

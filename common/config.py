@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from common.alphabet import TextNormalizerConfig
+from common.resources import conf_dir
 
 ENGLISH_CHARS = " abcdefghijklmnopqrstuvwxyz'"
-CONF_ROOT = Path(__file__).resolve().parents[1] / "conf"  # conf/<task>/<group>/<option>.yaml
+CONF_ROOT = conf_dir()  # <conf>/<task>/<group>/<option>.yaml (package data when installed)
 
 
 @dataclass
@@ -68,6 +68,8 @@ class TrainerConfig:
     progress: bool = True
     cache_inputs: bool = True  # keep decoded signals in memory between epochs
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch default
+    max_bad_fraction: float = 0.01  # unreadable training examples are skipped up to this share
+    max_nonfinite_batches: int = 20  # NaN/inf batches in a row (skipped) to stop at; 0 = never
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Examples, batches and length-bucketed batching shared by speech and ink.
 
 Flow: a modality's reader lists ``Example``s -> its featurizer turns one into a
-(T, F) tensor -> ``collate`` pads them into a ``Batch`` for the encoder.
+(T, F) tensor -> ``collate`` pads them into a ``Batch`` for the encoder (examples
+that failed to load travel beside it as ``BadExample``s, so the loop can count them).
 Legend: B batch, T frames, F feature dim, S target length.
 """
 
@@ -33,29 +34,49 @@ class Example:
     speaker: str = ""
 
 
+class BadExample(NamedTuple):
+    """An example whose signal could not be loaded or featurized, and why (one line)."""
+
+    id: str
+    reason: str
+
+
 class Batch(NamedTuple):
-    """Padded batch: features (B, T, F), lengths (B,), targets (B, S), target lengths (B,)."""
+    """Padded batch: features (B, T, F), lengths (B,), targets (B, S), target lengths (B,).
+
+    ``bad`` lists the examples of the sampled batch that were dropped (``BadExample``);
+    ``ids`` are the B examples kept. B is 0 when every example of the batch was bad.
+    """
 
     features: torch.Tensor
     feature_lengths: torch.Tensor
     targets: torch.Tensor
     target_lengths: torch.Tensor
     ids: tuple[str, ...]
+    bad: tuple[BadExample, ...] = ()
 
 
-def collate(items: list[tuple[str, torch.Tensor, list[int]]]) -> Batch:
-    """Pad ``(id, features (T, F), target ids)`` items into a ``Batch``."""
-    ids = tuple(i for i, _, _ in items)
-    feats = [f for _, f, _ in items]
-    targets = [torch.tensor(t, dtype=torch.long) for _, _, t in items]
+Item = tuple[str, torch.Tensor, list[int]]
+
+
+def collate(items: list[Item | BadExample]) -> Batch:
+    """Pad ``(id, features (T, F), target ids)`` items into a ``Batch``; set bad ones aside."""
+    bad = tuple(i for i in items if isinstance(i, BadExample))
+    good = [i for i in items if not isinstance(i, BadExample)]
+    ids = tuple(i for i, _, _ in good)
+    feats = [f for _, f, _ in good]
+    targets = [torch.tensor(t, dtype=torch.long) for _, _, t in good]
     feature_lengths = torch.tensor([f.shape[0] for f in feats], dtype=torch.long)
     target_lengths = torch.tensor([len(t) for t in targets], dtype=torch.long)
-    padded = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)  # (B, T, F)
+    if feats:
+        padded = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)  # (B, T, F)
+    else:
+        padded = torch.zeros(0, 0, 0)
     if targets and max(len(t) for t in targets) > 0:
         padded_targets = torch.nn.utils.rnn.pad_sequence(targets, batch_first=True)  # (B, S)
     else:
-        padded_targets = torch.zeros(len(items), 0, dtype=torch.long)
-    return Batch(padded, feature_lengths, padded_targets, target_lengths, ids)
+        padded_targets = torch.zeros(len(good), 0, dtype=torch.long)
+    return Batch(padded, feature_lengths, padded_targets, target_lengths, ids, bad)
 
 
 def bucketed_batches(

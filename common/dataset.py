@@ -1,7 +1,9 @@
 """A torch Dataset over ``Example``s: normalised targets, cached signals, seeded augmentation.
 
 Flow: examples (reader) -> ``load_input`` (signal, cached) -> ``featurize`` ->
-``(id, features (T, F), target ids)`` -> ``common.data.collate``.
+``(id, features (T, F), target ids)`` -> ``common.data.collate``. An example that
+cannot be read or gives non-finite features becomes a ``BadExample`` instead of
+stopping the run; the training loop counts them (``trainer.max_bad_fraction``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from common.alphabet import Alphabet, TextNormalizerConfig, normalize_text
-from common.data import Example
+from common.data import BadExample, Example, Item
 from common.modality import Modality
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,26 @@ class ExampleDataset(torch.utils.data.Dataset):
             self._cache[index] = signal
         return signal
 
-    def __getitem__(self, index: int) -> tuple[str, torch.Tensor, list[int]]:
+    def __getitem__(self, index: int) -> Item | BadExample:
+        """``(id, features (T, F), target ids)``, or a ``BadExample`` when the signal cannot be
+        read (the loader or featurizer raised ``ValueError``/``OSError``) or its features are
+        empty or not finite."""
+        example = self.examples[index]
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        feats = self.modality.featurize(self.signal(index), self.feature_cfg, self.train, rng)
-        return self.examples[index].id, feats, self.targets[index]
+        try:
+            feats = self.modality.featurize(self.signal(index), self.feature_cfg, self.train, rng)
+        except (ValueError, OSError) as err:
+            return BadExample(example.id, _one_line(err))
+        if feats.shape[0] == 0:
+            return BadExample(example.id, f"{example.path}: no feature frames")
+        if not torch.isfinite(feats).all():
+            return BadExample(example.id, f"{example.path}: NaN or infinite features")
+        return example.id, feats, self.targets[index]
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
 
 
 def build_dataset(

@@ -2,6 +2,8 @@
 
 A ``Modality`` is a bundle of plain functions: the reader (lists examples), the
 signal loader (file -> waveform or ink) and the featurizer (signal -> (T, F)).
+``features_of`` is the one way inference (every command and the Python API)
+turns a signal into model input.
 Everything after the features — model, loss, loop, decoder, metrics,
 checkpoints — is shared and knows nothing about audio or ink.
 """
@@ -16,6 +18,8 @@ import numpy as np
 import torch
 
 from common.data import Example
+
+_NO_RNG = np.random.default_rng(0)  # featurize(train=False) draws nothing from it
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,11 @@ class Modality:
     featurize: Callable[[Any, Any, bool, np.random.Generator], torch.Tensor]
     feature_dim: Callable[[Any], int]
     feature_config: Callable[[dict], Any]
+
+    def features_of(self, signal: Any, feature_cfg: Any) -> torch.Tensor:
+        """Inference features of one signal: ``featurize`` without augmentation, (T, F)."""
+        return self.featurize(signal, feature_cfg, False, _NO_RNG)
+
+    def example_features(self, example: Example, feature_cfg: Any) -> torch.Tensor:
+        """Inference features of one example: its signal loaded, then ``features_of``."""
+        return self.features_of(self.load_input(example, feature_cfg), feature_cfg)

@@ -1,5 +1,8 @@
 """Score a model on a list of examples: emissions -> decoder -> WER/CER, shared by the CLIs.
 
+Emissions come from the one inference path (``common.inference.run_model``);
+options arrive as typed values (``EvaluationReport``), never as argparse namespaces.
+
 References and hypotheses go through the same normalisation (case folding,
 punctuation removal); reference characters outside the model's alphabet are
 kept, so they count as errors instead of crashing the run.
@@ -11,6 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,8 +23,12 @@ from tqdm import tqdm
 
 from common.alphabet import normalize_text
 from common.checkpoint import LoadedModel
+from common.cli_util import report_error
+from common.config import DecoderConfig
 from common.data import Example
-from common.inference import emissions
+from common.decoding.factory import make_decoder
+from common.fileio import write_text_atomic
+from common.inference import Failure, InferenceOptions, Prepared, run_model
 from common.metrics import ErrorRates
 
 
@@ -41,28 +49,31 @@ def compute_emissions(
     examples: list[Example],
     features_of: Callable[[Example], torch.Tensor],
     batch_size: int = 16,
-    progress: bool = True,
+    progress: bool = False,
 ) -> EmissionSet:
-    """Run the model over ``examples``; bad inputs are collected in ``failed``."""
+    """Run the model over ``examples`` (``common.inference.run_model``); bad inputs are
+    collected in ``failed`` and the rest scored.
+
+    ``model_seconds`` counts reading, featurising and the model.
+    """
     ref_cfg = replace(loaded.text_cfg, unknown="keep")
     out = EmissionSet()
-    for start in tqdm(
-        range(0, len(examples), batch_size), desc="model", unit="batch", disable=not progress
-    ):
-        feats, kept = [], []
-        for ex in examples[start : start + batch_size]:
-            try:
-                feats.append(features_of(ex))
-                kept.append(ex)
-            except (ValueError, OSError) as err:
-                out.failed.append((ex.id, str(err)))
-        started = time.perf_counter()
-        out.log_probs.extend(emissions(loaded, feats, batch_size))
-        out.model_seconds += time.perf_counter() - started
-        for ex in kept:
-            out.ids.append(ex.id)
-            out.references.append(normalize_text(ex.text, loaded.alphabet, ref_cfg))
-            out.input_units += ex.length
+    options = InferenceOptions(batch_size=batch_size, progress=progress)
+
+    def prepare(ex: Example) -> Prepared:
+        return Prepared(features=features_of(ex))
+
+    started = time.perf_counter()
+    for result in run_model(loaded, examples, prepare, options):
+        ex = result.item
+        if isinstance(result, Failure):
+            out.failed.append((ex.id, result.message))
+            continue
+        out.log_probs.append(result.log_probs)
+        out.ids.append(ex.id)
+        out.references.append(normalize_text(ex.text, loaded.alphabet, ref_cfg))
+        out.input_units += ex.length
+    out.model_seconds = time.perf_counter() - started
     return out
 
 
@@ -92,47 +103,70 @@ def score(emission_set: EmissionSet, decoder: Any, progress: bool = False) -> di
     }
 
 
+@dataclass(frozen=True)
+class EvaluationReport:
+    """What an ``evaluate`` command was asked, and where its summary goes.
+
+    Attributes:
+        model: the checkpoint (name or path) as given.
+        data: the data set as given.
+        split: the split read.
+        units: what ``Example.length`` measures (``audio_seconds`` or ``points``).
+        json_path: write the metrics and per-utterance hypotheses here (None: don't).
+        batch_size: inputs run through the model together.
+        progress: draw progress bars.
+    """
+
+    model: str
+    data: str
+    split: str
+    units: str
+    json_path: Path | None = None
+    batch_size: int = 16
+    progress: bool = False
+
+
 def evaluate_and_report(
-    args: Any,
     loaded: LoadedModel,
-    decoder_cfg: Any,
+    decoder_cfg: DecoderConfig,
     examples: list[Example],
     features_of: Callable[[Example], torch.Tensor],
-    units: str,
+    report: EvaluationReport,
 ) -> int:
-    """The body of every ``evaluate`` command: score, print a summary, write ``--json``.
+    """The body of every ``evaluate`` command: score, print a summary, write the JSON.
 
-    ``units`` names what ``Example.length`` measures (``audio_seconds`` or ``points``).
-    Returns the exit status: 1 when some inputs could not be read.
+    Each unreadable input is named on one line; the rest are scored. Returns the
+    exit status: 1 when some inputs could not be read.
     """
-    from common.cli_util import report_error
-    from common.decoding.factory import make_decoder
-    from common.fileio import write_text_atomic
-
     decoder = make_decoder(decoder_cfg, loaded.alphabet)
-    progress = not args.no_progress
-    emission_set = compute_emissions(loaded, examples, features_of, args.batch_size, progress)
+    emission_set = compute_emissions(
+        loaded, examples, features_of, report.batch_size, report.progress
+    )
     for uid, message in emission_set.failed:
         report_error(f"{uid}: {message}")
-    metrics = score(emission_set, decoder, progress)
+    metrics = score(emission_set, decoder, report.progress)
     hyps = metrics.pop("hypotheses")
+    units = report.units
     metrics[units] = round(emission_set.input_units, 2)
     print(
         f"WER {100 * metrics['wer']:.2f}%  CER {100 * metrics['cer']:.2f}%  "
         f"utterances {metrics['utterances']}  {units} {metrics[units]:g}  "
         f"decode {metrics['decode_seconds']:.1f}s"
     )
-    if args.json is not None:
+    if report.json_path is not None:
         summary = {
-            "model": str(args.model),
-            "data": str(args.data),
-            "split": args.split,
+            "model": report.model,
+            "data": report.data,
+            "split": report.split,
             "decoder": asdict(decoder_cfg),
             **metrics,
+            "failed_inputs": [{"id": i, "error": m} for i, m in emission_set.failed],
         }
         summary["utterances_detail"] = [
             {"id": i, "reference": r, "hypothesis": h}
             for i, r, h in zip(emission_set.ids, emission_set.references, hyps, strict=True)
         ]
-        write_text_atomic(args.json, json.dumps(summary, indent=2) + "\n")
+        write_text_atomic(report.json_path, json.dumps(summary, indent=2) + "\n")
+    if emission_set.failed:
+        report_error(f"{len(emission_set.failed)} of {len(examples)} inputs could not be read")
     return 1 if emission_set.failed else 0

@@ -5,6 +5,12 @@ Plain functions read top to bottom: build data and model, then for each epoch
 ``best.pt`` (best validation metric) in the run directory. With
 ``trainer.ema_decay`` > 0 an exponential moving average of the weights is kept
 beside the trained ones; it is what gets validated and saved as ``best.pt``.
+
+One bad example or batch never ends a run: an example that cannot be read (or
+gives NaN/inf features) is skipped, named in the log and counted, up to
+``trainer.max_bad_fraction`` of the training set; a batch with a NaN/inf loss or
+gradient is skipped without touching the weights, up to
+``trainer.max_nonfinite_batches`` in a row. Non-finite weights are never saved.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,62 +28,37 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from common.alphabet import Alphabet
-from common.checkpoint import load_checkpoint, model_payload, rng_state, save_atomic, set_rng_state
+from common.checkpoint import non_finite_tensors
 from common.ctc import ctc_loss
-from common.data import bucketed_batches, collate
+from common.data import Batch, bucketed_batches, collate
 from common.dataset import ExampleDataset, build_dataset
 from common.decoding import greedy_decode
 from common.encoder import Encoder, count_parameters
+from common.fileio import remove_stale_temps
 from common.metrics import ErrorRates
 from common.modality import Modality
+from common.resume import (
+    config_record,
+    find_resume,
+    inference_payload,
+    init_weights,
+    restore,
+    save_checked,
+    save_last,
+)
 from common.run_log import RunLogger
+from common.run_state import (
+    Run,
+    StepResult,
+    TrainingError,
+    TrainState,
+    check_settings,
+    note_bad_examples,
+    note_nonfinite,
+    resolve_device,
+)
 
 log = logging.getLogger("train")
-
-
-@dataclass
-class TrainState:
-    """Counters saved in ``last.pt``; ``batch_in_epoch`` > 0 means a mid-epoch save."""
-
-    epoch: int = 0
-    step: int = 0
-    batch_in_epoch: int = 0
-    best: float = math.inf
-    bad_epochs: int = 0
-    finished: bool = False
-    history: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class Run:
-    """Everything the loop mutates, in one place."""
-
-    cfg: Any
-    modality: Modality
-    alphabet: Alphabet
-    model: Encoder
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR
-    scaler: torch.amp.GradScaler
-    device: torch.device
-    train_set: ExampleDataset
-    valid_set: ExampleDataset | None
-    run_dir: Path
-    logger: RunLogger
-    state: TrainState
-    ema: torch.optim.swa_utils.AveragedModel | None = None
-
-    @property
-    def eval_model(self) -> Encoder:
-        """The weights validated and saved as ``best.pt``: the average when there is one."""
-        return self.ema.module if self.ema is not None else self.model
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def seed_everything(seed: int) -> None:
@@ -115,13 +95,43 @@ def as_dataclass(cfg: Any) -> Any:
     return OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
 
 
-def feature_dict(feature_cfg: Any) -> dict:
-    return asdict(feature_cfg) if is_dataclass(feature_cfg) else dict(feature_cfg)
+def build_datasets(
+    cfg: Any, modality: Modality, alphabet: Alphabet
+) -> tuple[ExampleDataset, ExampleDataset | None]:
+    """The training set and the validation set (None when the data config has none)."""
+    common = dict(
+        alphabet=alphabet,
+        text_cfg=cfg.text,
+        modality=modality,
+        feature_cfg=cfg.features,
+        seed=cfg.trainer.seed,
+        cache=cfg.trainer.cache_inputs,
+    )
+    train_set = build_dataset(modality.load_examples(cfg.data, "train"), train=True, **common)
+    valid_examples = modality.load_examples(cfg.data, "valid")
+    valid_set = build_dataset(valid_examples, train=False, **common) if valid_examples else None
+    return train_set, valid_set
+
+
+def build_optimiser(
+    cfg: Any, model: Encoder, steps_per_epoch: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW and its warm-up + decay schedule over ``trainer.max_epochs`` epochs."""
+    o = cfg.optim
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=o.lr, betas=tuple(o.betas), weight_decay=o.weight_decay
+    )
+    total = steps_per_epoch * cfg.trainer.max_epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_lambda(s, o.warmup_steps, total, o.schedule, o.min_lr_ratio)
+    )
+    return optimizer, scheduler
 
 
 def build_run(cfg: Any, modality: Modality) -> Run:
     """Data, model, optimiser, scheduler and logger for ``cfg``."""
     tcfg = cfg.trainer
+    check_settings(tcfg)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(tcfg.seed)
@@ -129,30 +139,9 @@ def build_run(cfg: Any, modality: Modality) -> Run:
         torch.set_num_threads(tcfg.threads)
     device = resolve_device(tcfg.device)
     alphabet = Alphabet.from_chars(cfg.alphabet)
-    common = dict(
-        alphabet=alphabet,
-        text_cfg=cfg.text,
-        modality=modality,
-        feature_cfg=cfg.features,
-        seed=tcfg.seed,
-        cache=tcfg.cache_inputs,
-    )
-    train_set = build_dataset(modality.load_examples(cfg.data, "train"), train=True, **common)
-    valid_examples = modality.load_examples(cfg.data, "valid")
-    valid_set = build_dataset(valid_examples, train=False, **common) if valid_examples else None
+    train_set, valid_set = build_datasets(cfg, modality, alphabet)
     model = Encoder(modality.feature_dim(cfg.features), len(alphabet), cfg.model).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(),
-        lr=cfg.optim.lr,
-        betas=tuple(cfg.optim.betas),
-        weight_decay=cfg.optim.weight_decay,
-    )
-    steps_per_epoch = len(_epoch_batches(train_set, tcfg, 0))
-    total = steps_per_epoch * tcfg.max_epochs
-    o = cfg.optim
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: lr_lambda(s, o.warmup_steps, total, o.schedule, o.min_lr_ratio)
-    )
+    optimizer, scheduler = build_optimiser(cfg, model, len(_epoch_batches(train_set, tcfg, 0)))
     scaler = torch.amp.GradScaler("cuda", enabled=tcfg.amp == "fp16" and device.type == "cuda")
     log.info(
         "%d train / %d valid examples, %d parameters, device %s",
@@ -161,26 +150,25 @@ def build_run(cfg: Any, modality: Modality) -> Run:
         count_parameters(model),
         device,
     )
-    if not 0.0 <= tcfg.ema_decay < 1.0:
-        raise ValueError(f"trainer.ema_decay must be in [0, 1), not {tcfg.ema_decay}")
     ema = None
     if tcfg.ema_decay > 0:
         ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=ema_average(tcfg.ema_decay))
     return Run(
-        cfg,
-        modality,
-        alphabet,
-        model,
-        optimizer,
-        scheduler,
-        scaler,
-        device,
-        train_set,
-        valid_set,
-        run_dir,
-        RunLogger(run_dir),
-        TrainState(),
-        ema,
+        cfg=cfg,
+        modality=modality,
+        alphabet=alphabet,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        scaler=scaler,
+        device=device,
+        train_set=train_set,
+        valid_set=valid_set,
+        run_dir=run_dir,
+        logger=RunLogger(run_dir),
+        state=TrainState(),
+        ema=ema,
+        record=config_record(cfg),
     )
 
 
@@ -216,36 +204,88 @@ def _autocast(run: Run):
     return torch.autocast(device_type=run.device.type, dtype=dtype, enabled=enabled)
 
 
-def train_step(run: Run, batch) -> tuple[float, int]:
-    """One optimiser step; returns (loss, number of infeasible utterances)."""
+def train_step(run: Run, batch: Batch) -> StepResult:
+    """One optimiser step, or none when the loss or gradient is NaN/inf (``finite=False``):
+    then the weights, optimiser, scheduler and normalisation statistics stay as they were."""
     run.model.train()
+    buffers = [b.clone() for b in run.model.buffers()]  # BatchNorm statistics
     feats = batch.features.to(run.device, non_blocking=True)
     with _autocast(run):
         log_probs, lengths = run.model(feats, batch.feature_lengths.to(run.device))
     result = ctc_loss(
         log_probs, lengths, batch.targets.to(run.device), batch.target_lengths.to(run.device)
     )
+    loss, infeasible = float(result.loss.detach()), len(result.infeasible)
     run.optimizer.zero_grad(set_to_none=True)
+    if not math.isfinite(loss) or non_finite_tensors(dict(run.model.named_buffers())):
+        # (huge but finite inputs can overflow BatchNorm's running variance to inf)
+        return _undo(run, buffers, StepResult(loss, infeasible, finite=False))
     run.scaler.scale(result.loss).backward()
     run.scaler.unscale_(run.optimizer)
-    torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.cfg.optim.grad_clip)
+    norm = torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.cfg.optim.grad_clip)
+    if not run.scaler.is_enabled() and not torch.isfinite(norm):
+        # (with fp16 loss scaling, the scaler itself skips such steps and lowers the scale)
+        run.optimizer.zero_grad(set_to_none=True)
+        return _undo(run, buffers, StepResult(loss, infeasible, finite=False))
     run.scaler.step(run.optimizer)
     run.scaler.update()
     run.scheduler.step()
     if run.ema is not None:
         run.ema.update_parameters(run.model)
-    return float(result.loss.detach()), len(result.infeasible)
+    return StepResult(loss, infeasible)
+
+
+def _undo(run: Run, buffers: list[torch.Tensor], result: StepResult) -> StepResult:
+    """Put back the buffers a skipped batch's forward pass changed."""
+    with torch.no_grad():
+        for buffer, saved in zip(run.model.buffers(), buffers, strict=True):
+            buffer.copy_(saved)
+    return result
+
+
+EPOCH_SUMS = ("loss", "batches", "utts", "skipped", "bad", "nonfinite", "seconds")
+
+
+def _account(run: Run, sums: dict[str, float], batch: Batch, epoch: int) -> bool:
+    """Train on ``batch`` (if any of it is usable) and add to the epoch's sums.
+
+    Returns whether an optimiser step was taken.
+    """
+    note_bad_examples(run, batch.bad)
+    sums["bad"] += len(batch.bad)
+    if not batch.ids:
+        return False
+    result = train_step(run, batch)
+    sums["skipped"] += result.infeasible
+    if result.infeasible:
+        log.warning(
+            "skipped %d utterances whose targets are longer than their input", result.infeasible
+        )
+    if not result.finite:
+        sums["nonfinite"] += 1
+        note_nonfinite(run, batch, epoch)
+        return False
+    run.state.nonfinite_run = 0
+    sums["loss"] += result.loss
+    sums["batches"] += 1
+    sums["utts"] += len(batch.ids)
+    run.state.step += 1
+    if run.state.step % run.cfg.trainer.log_every_steps == 0:
+        lr = run.scheduler.get_last_lr()[0]
+        run.logger.scalars(run.state.step, {"train/loss": result.loss, "train/lr": lr})
+    return True
 
 
 def train_one_epoch(run: Run, epoch: int) -> dict[str, float]:
-    """Train over one epoch (continuing a mid-epoch resume); returns mean loss and speed."""
+    """Train over one epoch (continuing a mid-epoch resume); returns its sums as metrics."""
     tcfg, state = run.cfg.trainer, run.state
     run.train_set.epoch = epoch
     batches = _epoch_batches(run.train_set, tcfg, epoch)
     start_batch = state.batch_in_epoch
+    if start_batch == 0 or not state.partial:
+        state.partial = dict.fromkeys(EPOCH_SUMS, 0.0)
+    sums = state.partial
     loader = _loader(run.train_set, batches[start_batch:], tcfg.num_workers)
-    total_loss, n_batches, n_utts, skipped = 0.0, 0, 0, 0
-    started = time.perf_counter()
     bar = tqdm(
         loader,
         total=len(batches) - start_batch,
@@ -254,30 +294,24 @@ def train_one_epoch(run: Run, epoch: int) -> dict[str, float]:
         leave=False,
         dynamic_ncols=True,
     )
+    clock = time.perf_counter()
     for i, batch in enumerate(bar, start=start_batch):
-        loss, infeasible = train_step(run, batch)
-        skipped += infeasible
-        if infeasible:
-            log.warning(
-                "skipped %d utterances whose targets are longer than their input", infeasible
-            )
-        total_loss, n_batches, n_utts = total_loss + loss, n_batches + 1, n_utts + len(batch.ids)
-        state.step += 1
+        stepped = _account(run, sums, batch, epoch)
         state.batch_in_epoch = i + 1
-        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{run.scheduler.get_last_lr()[0]:.2e}")
-        if state.step % tcfg.log_every_steps == 0:
-            run.logger.scalars(
-                state.step, {"train/loss": loss, "train/lr": run.scheduler.get_last_lr()[0]}
-            )
+        now = time.perf_counter()
+        sums["seconds"], clock = sums["seconds"] + now - clock, now
+        if stepped:
+            bar.set_postfix(loss=f"{sums['loss'] / sums['batches']:.3f}")
         every = tcfg.checkpoint_every_steps
-        if every > 0 and state.step % every == 0 and i + 1 < len(batches):
+        if stepped and every > 0 and state.step % every == 0 and i + 1 < len(batches):
             save_last(run)
-    seconds = time.perf_counter() - started
-    state.batch_in_epoch = 0
+    state.batch_in_epoch, state.partial = 0, {}
     return {
-        "train_loss": total_loss / max(1, n_batches),
-        "utt_per_s": n_utts / max(seconds, 1e-9),
-        "skipped": skipped,
+        "train_loss": sums["loss"] / sums["batches"] if sums["batches"] else math.nan,
+        "utt_per_s": sums["utts"] / max(sums["seconds"], 1e-9),
+        "skipped": int(sums["skipped"]),
+        "bad_examples": int(sums["bad"]),
+        "nonfinite_batches": int(sums["nonfinite"]),
     }
 
 
@@ -290,6 +324,12 @@ def validate(run: Run) -> dict[str, float]:
     rates, losses = ErrorRates.empty(), []
     texts = dict(zip((e.id for e in run.valid_set.examples), run.valid_set.texts, strict=True))
     for batch in _loader(run.valid_set, batches, run.cfg.trainer.num_workers):
+        for example in batch.bad:
+            if example.id not in run.reported:
+                run.reported.add(example.id)
+                log.warning("skipping validation example %s: %s", example.id, example.reason)
+        if not batch.ids:
+            continue
         with _autocast(run):
             log_probs, lengths = model(
                 batch.features.to(run.device), batch.feature_lengths.to(run.device)
@@ -300,85 +340,9 @@ def validate(run: Run) -> dict[str, float]:
         losses.append(float(result.loss))
         for uid, lp, n in zip(batch.ids, log_probs.cpu(), lengths.cpu(), strict=True):
             rates.update(texts[uid], greedy_decode(lp[: int(n)], run.alphabet).text)
+    if not losses:
+        raise TrainingError("no validation example could be read (see the warnings above)")
     return {"valid_loss": float(np.mean(losses)), "wer": rates.wer, "cer": rates.cer}
-
-
-def _payload(run: Run) -> dict[str, Any]:
-    c = run.cfg
-    return model_payload(
-        run.modality.name, run.eval_model, run.alphabet, c.model, feature_dict(c.features), c.text
-    )
-
-
-def save_last(run: Run) -> None:
-    """``last.pt``: weights, configs and all training state for exact resume.
-
-    Its ``state_dict`` is the model used for inference (the average with EMA on);
-    the trained weights and the average's state are kept beside it for resuming.
-    """
-    payload = _payload(run)
-    if run.ema is not None:
-        payload.update(trained_state_dict=run.model.state_dict(), ema=run.ema.state_dict())
-    payload.update(
-        optimizer=run.optimizer.state_dict(),
-        scheduler=run.scheduler.state_dict(),
-        scaler=run.scaler.state_dict(),
-        rng=rng_state(),
-        train_state=asdict(run.state),
-    )
-    save_atomic(payload, run.run_dir / "last.pt")
-
-
-def restore(run: Run, path: Path) -> None:
-    """Load ``last.pt`` into ``run`` (weights, optimiser, scheduler, scaler, RNG, counters)."""
-    payload = load_checkpoint(path, map_location=str(run.device))
-    if "train_state" not in payload:
-        raise ValueError(f"{path} holds no training state (use a last.pt to resume)")
-    if (run.ema is not None) != ("ema" in payload):
-        raise ValueError(f"{path} was trained with another trainer.ema_decay setting (0 vs > 0)")
-    if run.ema is not None:
-        run.model.load_state_dict(payload["trained_state_dict"])
-        run.ema.load_state_dict(payload["ema"])
-    else:
-        run.model.load_state_dict(payload["state_dict"])
-    run.optimizer.load_state_dict(payload["optimizer"])
-    run.scheduler.load_state_dict(payload["scheduler"])
-    run.scaler.load_state_dict(payload["scaler"])
-    set_rng_state(payload["rng"])
-    run.state = TrainState(**payload["train_state"])
-    log.info("resumed from %s at epoch %d, step %d", path, run.state.epoch + 1, run.state.step)
-
-
-def init_weights(run: Run, path: Path) -> None:
-    """Start from another checkpoint's weights (same architecture and alphabet)."""
-    payload = load_checkpoint(path, map_location=str(run.device))
-    if payload["alphabet"] != run.alphabet.chars or payload["model"] != asdict(run.cfg.model):
-        raise ValueError(f"{path} has another alphabet or model shape than this run")
-    run.model.load_state_dict(
-        {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-    )
-    log.info("initialised weights from %s", path)
-
-
-def find_resume(run_dir: Path, resume: str) -> Path | None:
-    """``none`` -> None; a path -> it; ``auto`` -> this run's last.pt, else the newest
-    unfinished ``last.pt`` among sibling run directories (a killed run started earlier)."""
-    if resume == "none":
-        return None
-    if resume != "auto":
-        return Path(resume)
-    candidates = [run_dir / "last.pt"] if (run_dir / "last.pt").exists() else []
-    if not candidates and run_dir.parent.exists():
-        others = sorted(run_dir.parent.glob("*/last.pt"), key=lambda p: p.stat().st_mtime)
-        candidates = [p for p in reversed(others) if not _finished(p)][:1]
-    return candidates[0] if candidates else None
-
-
-def _finished(path: Path) -> bool:
-    try:
-        return bool(load_checkpoint(path)["train_state"]["finished"])
-    except (ValueError, KeyError):
-        return True
 
 
 def _improved(run: Run, metrics: dict[str, float]) -> bool:
@@ -390,15 +354,29 @@ def _improved(run: Run, metrics: dict[str, float]) -> bool:
     return False
 
 
-def train(cfg: Any, modality: Modality) -> dict[str, float]:
-    """Train a CTC model for ``modality`` as ``cfg`` says; returns the last epoch's metrics."""
-    cfg = as_dataclass(cfg)
+def start(cfg: Any, modality: Modality) -> Run:
+    """A ``Run`` for ``cfg``, continued from ``trainer.resume`` or started afresh."""
     run = build_run(cfg, modality)
-    resume_from = find_resume(run.run_dir, cfg.trainer.resume)
+    for path in remove_stale_temps(run.run_dir):
+        log.info("removed %s, left by a killed run", path.name)
+    resume_from = find_resume(run.run_dir, cfg.trainer.resume, run.record)
     if resume_from is not None:
         restore(run, resume_from)
+        run.logger.resume(run.state.step, run.state.history)
     elif cfg.trainer.init_from:
         init_weights(run, Path(cfg.trainer.init_from))
+    return run
+
+
+def train(cfg: Any, modality: Modality) -> dict[str, float]:
+    """Train a CTC model for ``modality`` as ``cfg`` says; returns the last epoch's metrics.
+
+    Raises:
+        TrainingError: a user-fixable reason to stop (one line); reader errors
+            (``ValueError``) and checkpoint errors likewise.
+    """
+    cfg = as_dataclass(cfg)
+    run = start(cfg, modality)
     tcfg, metrics = cfg.trainer, {}
     try:
         for epoch in range(run.state.epoch, tcfg.max_epochs):
@@ -406,10 +384,10 @@ def train(cfg: Any, modality: Modality) -> dict[str, float]:
             if run.valid_set is not None and (epoch + 1) % tcfg.validate_every_epochs == 0:
                 metrics.update(validate(run))
                 if _improved(run, metrics):
-                    save_atomic(_payload(run), run.run_dir / "best.pt")
+                    save_checked(inference_payload(run), run.run_dir / "best.pt")
             metrics.update(step=run.state.step, lr=run.scheduler.get_last_lr()[0])
-            run.logger.epoch(metrics)
             run.state.history.append(metrics)
+            run.logger.epoch(metrics, run.state.history)
             run.state.epoch = epoch + 1
             stop = tcfg.patience > 0 and run.state.bad_epochs >= tcfg.patience
             run.state.finished = stop or epoch + 1 == tcfg.max_epochs
@@ -418,7 +396,7 @@ def train(cfg: Any, modality: Modality) -> dict[str, float]:
                 log.info("early stopping: no improvement for %d epochs", tcfg.patience)
                 break
         if run.valid_set is None:
-            save_atomic(_payload(run), run.run_dir / "best.pt")
+            save_checked(inference_payload(run), run.run_dir / "best.pt")
     finally:
         run.logger.close()
     return metrics or (run.state.history[-1] if run.state.history else {})

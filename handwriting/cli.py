@@ -1,4 +1,9 @@
-"""The ``handwriting`` command: train, synth, recognize, evaluate, render, lm."""
+"""The ``handwriting`` command: train, synth, recognize, evaluate, render, lm, models.
+
+Entry point of the ink flow (reader -> features -> model -> decoder -> output). Building
+the parser imports no torch: ``handwriting --help``, ``--version`` and ``models`` stay fast,
+and each subcommand imports its heavy modules when it runs.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import argparse
 import sys
 
 from common.cli_util import run_cli
+from common.model_list import add_models_parser
+from common.resources import package_version
 
 EPILOG = "Run `handwriting train --help` for the Hydra training options."
 
@@ -17,13 +24,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handwriting", description="BiLSTM-CTC online handwriting recognition.", epilog=EPILOG
     )
+    parser.add_argument(
+        "--version", action="version", version=f"handwriting (inkspeech) {package_version()}"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser("train", help="train a model (Hydra app over conf/handwriting)", add_help=False)
     synth.add_parser(sub)
     recognize.add_parser(sub)
     evaluate.add_parser(sub)
     render.add_parser(sub)
-    add_lm_parser(sub, default_unit="char")
+    add_lm_parser(sub, default_unit="char", task="handwriting")
+    add_models_parser(sub, "handwriting")
     return parser
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from common.structured import from_dict
 from handwriting.augment import AugmentConfig, augment, check_augment_config
 from handwriting.bezier import FRAME_DIM, bezier_frames
 from handwriting.ink import Ink
@@ -64,12 +65,9 @@ def feature_config_from_dict(data: Mapping) -> InkFeatureConfig:
     Raises:
         ValueError: unknown keys or invalid values.
     """
-    fields = dict(data)
-    try:
-        fields["preprocess"] = PreprocessConfig(**dict(fields.get("preprocess", {})))
-        fields["augment"] = AugmentConfig(**dict(fields.get("augment", {})))
-        cfg = InkFeatureConfig(**fields)
-    except TypeError as e:
+    try:  # typed: a value of the wrong type (a tensor, a string for a number) is refused
+        cfg = from_dict(InkFeatureConfig, dict(data))
+    except (TypeError, ValueError) as e:
         raise ValueError(f"bad ink feature config: {e}") from e
     check_feature_config(cfg)
     return cfg
@@ -139,6 +137,18 @@ def featurize(
         ink = augment(ink, cfg.augment, rng)
     frames, _ = _encode(ink, cfg)
     return torch.from_numpy(frames.astype(np.float32))
+
+
+def featurize_tracked(ink: Ink, cfg: InkFeatureConfig) -> tuple[torch.Tensor, np.ndarray]:
+    """Inference features of ``ink`` and the point each frame ends on, from one fit.
+
+    Returns:
+        ``(featurize(ink, cfg, False, rng), feature_point_index(ink, cfg))``:
+        (T, F) float32 and (T,) int64.
+    """
+    check_feature_config(cfg)
+    frames, ends = _encode(ink, cfg)
+    return torch.from_numpy(frames.astype(np.float32)), ends
 
 
 def feature_point_index(ink: Ink, cfg: InkFeatureConfig) -> np.ndarray:

@@ -3,7 +3,8 @@
 Second stage of the handwriting pipeline (reader -> preprocess -> features).
 ``preprocess(ink, cfg)`` applies, in order:
 
-1. validation (``validate_ink``), removal of empty strokes and of consecutive
+1. validation (``validate_ink``), repair of timestamps that go backwards
+   (``repair_timestamps``), removal of empty strokes and of consecutive
    duplicate points;
 2. outliers: a point farther than ``outlier_factor`` times the median step
    from both its neighbours (from its one neighbour at a stroke end) is a
@@ -19,6 +20,9 @@ Second stage of the handwriting pipeline (reader -> preprocess -> features).
 7. resampling equidistant along the pen path, ``resample_step`` core heights
    apart, or along a space-time path when ``time_aware`` (pauses then get
    extra points: time counts as distance at the ink's median pen speed).
+   An ink whose path would need more than ``MAX_RESAMPLED_POINTS`` points
+   (a huge extent next to a tiny core height) is refused with an ``InkError``
+   before anything is allocated.
 
 Every step is pure. ``preprocess_tracked`` also returns, for each output
 point, the index of the input point (over all strokes, in order) it comes
@@ -34,12 +38,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handwriting.ink import Ink, InkError, validate_ink
+from handwriting.ink import MAX_POINTS, Ink, InkError, repair_timestamps, validate_ink
 
 MAX_SLANT = np.deg2rad(45.0)  # largest slant corrected
 SLANT_WINDOW = np.deg2rad(50.0)  # segments this close to the slant estimate vote on it; not 45
 # degrees, which integer coordinates hit exactly (dx == dy), making the vote rounding-sensitive
 _FLIP = np.array([1.0, -1.0, 1.0, 1.0])
+MAX_RESAMPLED_POINTS = MAX_POINTS  # resampling never makes more points than a reader accepts
 
 
 @dataclass
@@ -182,6 +187,12 @@ def _resample(
     first = np.flatnonzero(np.r_[True, ~_same_stroke(stroke)])
     last = np.r_[first[1:] - 1, len(pts) - 1]
     length = axis[last] - axis[first]
+    total = float(np.sum(length / step)) + len(first)
+    if not total <= MAX_RESAMPLED_POINTS:  # also catches inf/NaN
+        raise InkError(
+            f"ink path is {total:.3g} resampling steps long (limit {MAX_RESAMPLED_POINTS}): "
+            "its extent is out of proportion to its core height"
+        )
     count = np.ceil(length / step).astype(np.int64) + 1  # a dot keeps its one point
     new_stroke = np.repeat(stroke[first], count)
     k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
@@ -210,7 +221,7 @@ def preprocess_tracked(ink: Ink, cfg: PreprocessConfig) -> tuple[Ink, np.ndarray
         ValueError: invalid ``cfg``.
     """
     check_preprocess_config(cfg)
-    pts, stroke = _dedupe(*_flatten(validate_ink(ink)))
+    pts, stroke = _dedupe(*_flatten(repair_timestamps(validate_ink(ink))))
     pts, stroke = _remove_outliers(pts, stroke, cfg.outlier_factor)
     if not cfg.keep_dots:
         keep = np.bincount(stroke)[stroke] > 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from common.decoding._jit import kernels
+
 EMPTY_KEY = np.iinfo(np.int64).min
 EOS_WORD = 0x3C2F733E  # hash standing for "</s>" ("</s>" in ASCII)
 _GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as a signed 64-bit integer
@@ -90,10 +92,14 @@ class ScoreTable:
 
     def contains(self, state: int, word: int) -> bool:
         """Whether the pair is stored."""
+        if not kernels.ready:
+            kernels.announce()
         return table_find(self.keys, table_key(state, word)) >= 0
 
     def insert(self, state: int, word: int, logp: float, to: int) -> None:
         """Store a new pair (the caller checks ``contains`` first)."""
+        if not kernels.ready:
+            kernels.announce()
         if 2 * (self.size + 1) > len(self.keys):
             self._grow()
         table_insert(self.keys, self.logp, self.next, state, word, logp, to)
@@ -118,6 +124,8 @@ def bulk_insert(
     table: ScoreTable, states: np.ndarray, words: np.ndarray, logp: np.ndarray, nxt: np.ndarray
 ) -> None:
     """Store many distinct pairs at once (arrays of equal length)."""
+    if not kernels.ready:
+        kernels.announce()
     while 2 * (table.size + len(states)) > len(table.keys):
         table._grow()
     _bulk(table.keys, table.logp, table.next, states, words, logp, nxt)

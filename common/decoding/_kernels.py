@@ -40,6 +40,7 @@ from common.decoding._frame_ops import (
     trie_child,
 )
 from common.decoding._hashing import EOS_WORD, mix_char, table_find, table_key
+from common.decoding._jit import kernels
 from common.decoding._scoring import (
     INVALID,
     LEX_HARD,
@@ -405,9 +406,11 @@ def _finish(tb: Tables, st: State, extra: np.ndarray) -> int:
     return NEED_LM if counters[N_REQ] > 0 else DONE
 
 
-@nb.njit(cache=True, nogil=True)
 def search(lp: np.ndarray, prune: Pruning, tb: Tables, st: State, extra: np.ndarray) -> int:
     """Run (or resume) the search over all frames, then score the endings into ``extra``.
+
+    The first call of a process says on stderr when the kernels must be compiled
+    (cold cache) rather than loaded (``_jit.kernels``).
 
     Args:
         lp: (T, V) float32 log-probabilities.
@@ -417,6 +420,16 @@ def search(lp: np.ndarray, prune: Pruning, tb: Tables, st: State, extra: np.ndar
     Returns:
         DONE, or NEED_LM / NEED_NODES: answer (``req``) or grow the nodes and call again.
     """
+    if kernels.ready:
+        return _search(lp, prune, tb, st, extra)
+    kernels.announce()
+    status = _search(lp, prune, tb, st, extra)
+    kernels.mark_ready()
+    return status
+
+
+@nb.njit(cache=True, nogil=True)
+def _search(lp: np.ndarray, prune: Pruning, tb: Tables, st: State, extra: np.ndarray) -> int:
     status = _run_frames(lp, prune, tb, st)
     return _finish(tb, st, extra) if status == DONE else status
 

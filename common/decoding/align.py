@@ -66,3 +66,34 @@ def token_spans(lp: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndar
                 starts[i] = t
             ends[i] = t + 1
     return starts, ends
+
+
+def widen_spans(spans: list[tuple[int, int]], active: np.ndarray) -> list[tuple[int, int] | None]:
+    """Stretch each CTC spike span over the active frames (speech, ink) around it.
+
+    CTC emits a token on one or two frames ("spikes"), often off the place it was
+    spoken. Each span ``[start, end)`` owns the frames between the midpoints of the
+    gaps to its neighbours (the first owns everything before it, the last
+    everything after); its new span runs from the first to one past the last
+    active frame it owns. A span owning no active frame becomes None (the model
+    wrote it over silence).
+
+    Args:
+        spans: ``(start, end)`` frame spans in order, ``end`` exclusive.
+        active: (T,) bool, True where the signal is active (e.g. speech energy).
+
+    Returns:
+        The widened spans (or None), in order, never overlapping.
+    """
+    n_frames = len(active)
+    out: list[tuple[int, int] | None] = []
+    for i, (start, end) in enumerate(spans):
+        lo = 0 if i == 0 else (spans[i - 1][1] + start) // 2
+        hi = n_frames if i == len(spans) - 1 else (end + spans[i + 1][0]) // 2
+        hi = max(hi, lo)
+        owned = np.flatnonzero(active[lo:hi])
+        if owned.size == 0:
+            out.append(None)
+        else:
+            out.append((lo + int(owned[0]), lo + int(owned[-1]) + 1))
+    return out

@@ -4,8 +4,9 @@ The model is an ARPA file whose tokens are single characters, with the word
 boundary written ``<sp>`` (``common.lm`` writes this; ``|`` is accepted too).
 For one label set it becomes dense (contexts, labels) tables of natural-log
 probability and next context, so the compiled search scores a character with
-two array reads; the size is contexts x labels, small for character alphabets.
-Labels the LM does not know score as ``<unk>``.
+two array reads; the size is contexts x labels (only the symbols the labels
+use are compiled, however many the LM knows), refused with an ``LMError``
+above ``MAX_TABLE_CELLS``. Labels the LM does not know score as ``<unk>``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LN10 = math.log(10.0)
 SPECIAL = frozenset({SENTENCE_START, SENTENCE_END, UNKNOWN})
 SPACE_TOKENS = (SPACE_TOKEN, "|")
 _NEVER = -99.0  # log10 used for labels the LM cannot produce
+MAX_TABLE_CELLS = 32_000_000  # contexts x symbols of the compile tables (12 bytes a cell)
 
 
 @dataclass(frozen=True)
@@ -79,26 +81,35 @@ class CharLM:
 
     def _compile(self, labels: tuple[str, ...]) -> CharTables:
         vocab = {w: j for j, (w,) in enumerate(self.ngrams[0])}
+        cols = self._columns(labels, vocab)
+        needed = sorted({int(c) for c in cols if c >= 0} | {vocab.get(SENTENCE_END, -1)} - {-1})
+        compact = {j: k for k, j in enumerate(needed)}  # LM vocabulary column -> table column
         ids, suffix_list = context_ids(self.ngrams)
+        if len(ids) * max(1, len(needed)) > MAX_TABLE_CELLS:
+            raise LMError(
+                f"char LM tables would have {len(ids)} contexts x {len(needed)} symbols "
+                f"(limit {MAX_TABLE_CELLS} cells): prune the model or lower its order"
+            )
         suffix = np.array(suffix_list, dtype=np.int64)
-        logp = np.full((len(ids), len(vocab)), _NEVER)  # (S, W) log10, LM vocabulary columns
-        nxt = np.zeros((len(ids), len(vocab)), dtype=np.int64)
+        logp = np.full((len(ids), len(needed)), _NEVER)  # (S, K) log10, needed columns only
+        nxt = np.zeros((len(ids), len(needed)), dtype=np.int32)
         for n, level in enumerate(self.ngrams, start=1):
             rows = np.array([ids[g] for g in ids if len(g) == n - 1], dtype=np.int64)
             if n > 1:
                 bows = np.array([self.ngrams[n - 2][g][1] for g in ids if len(g) == n - 1])
                 logp[rows] = logp[suffix[rows]] + bows[:, None]
                 nxt[rows] = nxt[suffix[rows]]
-            _fill_order(level, ids, vocab, logp, nxt, n < self.order)
-        cols = self._columns(labels, vocab)
-        safe = np.maximum(cols, 0)
-        eos = logp[:, vocab[SENTENCE_END]] if SENTENCE_END in vocab else np.full(len(ids), _NEVER)
+            _fill_order(level, ids, vocab, compact, logp, nxt, n < self.order)
+        table_cols = np.array([compact.get(int(c), 0) for c in cols], dtype=np.int64)
+        eos = logp[:, compact[vocab[SENTENCE_END]]] if SENTENCE_END in vocab else None
         return CharTables(
             logp=np.ascontiguousarray(
-                np.where(cols >= 0, logp[:, safe], _NEVER) * LN10, np.float32
+                np.where(cols >= 0, logp[:, table_cols], _NEVER) * LN10, np.float32
             ),
-            next=np.ascontiguousarray(np.where(cols >= 0, nxt[:, safe], 0), np.int32),
-            eos=np.ascontiguousarray(eos * LN10, dtype=np.float32),
+            next=np.ascontiguousarray(np.where(cols >= 0, nxt[:, table_cols], 0), np.int32),
+            eos=np.ascontiguousarray(
+                (np.full(len(ids), _NEVER) if eos is None else eos) * LN10, dtype=np.float32
+            ),
             start=ids.get((SENTENCE_START,), 0),
         )
 
@@ -107,18 +118,21 @@ def _fill_order(
     level: Ngrams,
     ids: dict[tuple[str, ...], int],
     vocab: dict[str, int],
+    compact: dict[int, int],
     logp: np.ndarray,
     nxt: np.ndarray,
     is_context: bool,
 ) -> None:
-    """Write the explicit n-grams of one order over the backed-off rows."""
+    """Write the explicit n-grams of one order (in the table's columns) over the backed-off rows."""
     rows, cols, probs, succ = [], [], [], []
     for g, (prob, _) in level.items():
         row, col = ids.get(g[:-1]), vocab.get(g[-1])
         if row is None or col is None:
             raise LMError(f"ARPA n-gram {' '.join(g)!r} lacks its context or word as entries")
+        if col not in compact:  # a symbol no label maps to
+            continue
         rows.append(row)
-        cols.append(col)
+        cols.append(compact[col])
         probs.append(prob)
         succ.append(ids[g] if is_context else 0)
     r, c = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)

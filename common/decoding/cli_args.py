@@ -11,9 +11,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
+from common.cli_util import finite_float, positive_int
 from common.config import DecoderConfig
-from common.decoding.beam import MERGES
-from common.decoding.factory import KINDS, LM_UNITS
+
+# The choices of common.decoding.factory / .beam, repeated here so that building a
+# parser (``--help``) does not import torch; tests pin them to the originals.
+KINDS = ("greedy", "beam")
+LM_UNITS = ("word", "char")
+MERGES = ("sum", "max")
 
 _BEAM_ONLY = {
     "lm": "--lm",
@@ -23,13 +28,6 @@ _BEAM_ONLY = {
     "merge": "--merge",
     "nbest": "--nbest > 1",
 }
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
 
 
 def add_decoder_arguments(
@@ -53,7 +51,7 @@ def add_decoder_arguments(
     )
     g.add_argument(
         "--beam-size",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="prefixes kept per frame by beam search (wider: slower, sometimes more accurate)",
@@ -73,14 +71,14 @@ def add_decoder_arguments(
     )
     g.add_argument(
         "--alpha",
-        type=float,
+        type=finite_float,
         default=None,
         metavar="A",
         help="LM weight: beam score = ln P_ctc + A * ln P_lm + B * words (tune with tune-lm)",
     )
     g.add_argument(
         "--beta",
-        type=float,
+        type=finite_float,
         default=None,
         metavar="B",
         help="bonus per word (word LM) or per character (char LM) against short outputs",
@@ -107,7 +105,7 @@ def add_decoder_arguments(
     )
     g.add_argument(
         "--nbest",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="K",
         help="also report the K best hypotheses with acoustic, LM and total scores",

@@ -7,6 +7,7 @@ indices (ink) with their own frame-to-unit mapping.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -64,3 +65,57 @@ def word_spans(
     if chars:
         spans.append(WordSpan("".join(chars), start, end))
     return tuple(spans)
+
+
+def join_hypotheses(
+    pieces: Sequence[Hypothesis], offsets: Sequence[int], space: int | None
+) -> Hypothesis:
+    """One hypothesis for consecutive segments decoded on their own.
+
+    Texts are stripped and joined by one space (token ``space``; none when the
+    alphabet has no space), frames shift by each segment's first frame
+    ``offsets[i]``, and scores add up.
+    """
+    chars: list[tuple[str, int, int, int]] = []  # (char, token, first frame, end frame)
+    for hyp, offset in zip(pieces, offsets, strict=True):
+        own = list(zip(hyp.text, hyp.tokens, hyp.token_frames, hyp.token_end_frames, strict=True))
+        while own and own[0][0] == " ":
+            own.pop(0)
+        while own and own[-1][0] == " ":
+            own.pop()
+        if not own:
+            continue
+        if chars and space is not None:
+            chars.append((" ", space, offset, offset))
+        chars += [(c, t, f0 + offset, f1 + offset) for c, t, f0, f1 in own]
+    text = "".join(c[0] for c in chars)
+    starts, ends = tuple(c[2] for c in chars), tuple(c[3] for c in chars)
+    return Hypothesis(
+        text=text,
+        tokens=tuple(c[1] for c in chars),
+        token_frames=starts,
+        token_end_frames=ends,
+        score=sum(h.score for h in pieces),
+        acoustic_score=sum(h.acoustic_score for h in pieces),
+        lm_score=sum(h.lm_score for h in pieces),
+        words=word_spans(text, starts, ends),
+    )
+
+
+def join_nbest(
+    per_segment: Sequence[Sequence[Hypothesis]], offsets: Sequence[int], space: int | None, k: int
+) -> list[Hypothesis]:
+    """The ``k`` best joined hypotheses of independently decoded segments, best first.
+
+    The best is every segment's best; the others change one segment to one of its
+    alternatives (exact for ``k <= 2``; past that, alternatives that differ in two
+    segments at once are left out).
+    """
+    best = [hyps[0] for hyps in per_segment]
+    options = [(sum(h.score for h in best), best)]
+    for j, hyps in enumerate(per_segment):
+        for alt in hyps[1:]:
+            pieces = [*best[:j], alt, *best[j + 1 :]]
+            options.append((sum(h.score for h in pieces), pieces))
+    options.sort(key=lambda o: -o[0])
+    return [join_hypotheses(p, offsets, space) for _, p in options[:k]]

@@ -67,8 +67,9 @@ class KenLMWordLM:
         """Load an ARPA or KenLM binary file."""
         try:
             return cls(kenlm.Model(str(path)))
-        except (OSError, RuntimeError) as err:
-            raise LMError(f"KenLM cannot read {path}: {str(err).splitlines()[0]}") from None
+        except (OSError, RuntimeError, ValueError) as err:  # ValueError: bytes not UTF-8
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise LMError(f"KenLM cannot read {path}: {reason}") from None
 
     def add(self, state: int, word_hash: int, word: str) -> None:
         """Score ``word`` (or ``"</s>"``) after ``state`` and store it under ``word_hash``."""

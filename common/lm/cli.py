@@ -1,4 +1,8 @@
-"""The ``lm`` subcommand shared by the ``asr`` and ``handwriting`` command lines."""
+"""The ``lm`` subcommand shared by the ``asr`` and ``handwriting`` command lines.
+
+Text -> the task's normaliser (the model's alphabet and text settings) -> tokens
+-> Kneser-Ney estimation -> ARPA file (``common.lm.arpa_writer``).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from common.fileio import write_text_atomic
-from common.lm.arpa import LMBuildError, build_arpa
-from common.lm.text import SPACE_TOKEN, UNITS
+from common.lm.arpa_writer import LMBuildError, build_arpa
+from common.lm.text import SPACE_TOKEN, UNITS, alphabet_normalizer, normalize_sentence
 
 DEFAULT_ORDER = {"word": 3, "char": 6}
 
@@ -16,19 +20,26 @@ Estimate an n-gram language model with interpolated modified Kneser-Ney
 smoothing and write it in ARPA format (readable by KenLM and by
 `--lm FILE` of the decoding commands).
 
-Text is read one sentence per line, lowercased, and stripped of punctuation
-except apostrophes; hyphens and slashes separate words. With --unit char every
+Text is read one sentence per line and normalised the way the model's own
+transcripts were (its alphabet and text settings, from --model): the speech
+models lowercase and strip punctuation except apostrophes, the ink models keep
+capitals and punctuation. Words with characters outside the model's alphabet
+are left out (the decoder could never write them). With --unit char every
 character is a token and the word boundary is written as {SPACE_TOKEN} (decode
 with a char LM: DecoderConfig.lm_unit=char / --lm-unit char).
 """
 
 
-def add_lm_parser(subparsers: argparse._SubParsersAction, default_unit: str = "word") -> None:
-    """Register ``lm build TEXT... -o LM.arpa --order N --unit word|char``.
+def add_lm_parser(
+    subparsers: argparse._SubParsersAction, default_unit: str = "word", task: str | None = None
+) -> None:
+    """Register ``lm build TEXT... -o LM.arpa --order N --unit word|char [--model M]``.
 
     Args:
         subparsers: the ``add_subparsers()`` object of the program's parser.
         default_unit: ``--unit`` default (``"word"`` for speech, ``"char"`` for handwriting).
+        task: ``asr`` or ``handwriting``: ``--model`` defaults to its shipped model. Without
+            a task and without ``--model``, text is lowercased and stripped of punctuation.
     """
     if default_unit not in UNITS:
         raise ValueError(f"default_unit must be one of {'|'.join(UNITS)}, not {default_unit!r}")
@@ -69,7 +80,24 @@ def add_lm_parser(subparsers: argparse._SubParsersAction, default_unit: str = "w
         help=f"LM tokens: words, or characters with {SPACE_TOKEN} between words "
         f"(default: {default_unit})",
     )
-    build.set_defaults(func=run)
+    _add_model_argument(build, task)
+    build.set_defaults(func=run, task=task)
+
+
+def _add_model_argument(build: argparse.ArgumentParser, task: str | None) -> None:
+    """``--model``: whose alphabet and text settings normalise the text (the task's model)."""
+    default_model = None
+    if task is not None:
+        from common.resources import default_model_name
+
+        default_model = default_model_name(task)
+    build.add_argument(
+        "--model",
+        default=default_model,
+        metavar="NAME|PATH",
+        help="normalise the text with this model's alphabet and text settings "
+        f"(default: {default_model or 'lowercase, no punctuation'})",
+    )
 
 
 def _read_sentences(paths: list[Path]) -> list[str]:
@@ -85,13 +113,25 @@ def _read_sentences(paths: list[Path]) -> list[str]:
     return lines
 
 
+def _normalizer(model: str | None, task: str | None):
+    """The sentence normaliser of ``model``'s checkpoint (alphabet + text settings)."""
+    if model is None:
+        return normalize_sentence
+    from common.alphabet import TextNormalizerConfig
+    from common.checkpoint import load_checkpoint
+    from common.resources import resolve_model
+
+    payload = load_checkpoint(resolve_model(model, task))
+    return alphabet_normalizer(payload["alphabet"], TextNormalizerConfig(**payload["text"]))
+
+
 def run(args: argparse.Namespace) -> int:
     """``lm build``: read the text, estimate, write the ARPA file; returns the exit status."""
     order = args.order if args.order is not None else DEFAULT_ORDER[args.unit]
     sentences = _read_sentences(args.text)
     if not any(line.strip() for line in sentences):
         raise LMBuildError(f"no text in {', '.join(str(p) for p in args.text)}")
-    arpa = build_arpa(sentences, order, args.unit)
+    arpa = build_arpa(sentences, order, args.unit, _normalizer(args.model, args.task))
     write_text_atomic(args.output, arpa)
     unigrams = arpa.split("\n", 2)[1].split("=")[1]
     print(f"wrote {args.output}: {args.unit} {order}-gram, {unigrams} unigrams")

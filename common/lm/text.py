@@ -1,5 +1,7 @@
 """Training text for n-gram LMs: normalise sentences and split them into LM tokens.
 
+Sentences go through a task's own normaliser (``alphabet_normalizer``: the
+model's alphabet and text settings) or the generic ``normalize_sentence``.
 Word units are whitespace-separated words. Char units are single characters
 with the word boundary written as the token ``<sp>`` (``SPACE_TOKEN``), the
 convention the char-level decoder LM (``common.decoding.lm.CharLM``) reads back.
@@ -8,6 +10,10 @@ convention the char-level decoder LM (``common.decoding.lm.CharLM``) reads back.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
+
+from common.alphabet import Alphabet, TextNormalizerConfig, normalize_text
 
 SPACE_TOKEN = "<sp>"
 SENTENCE_START = "<s>"
@@ -33,6 +39,25 @@ def normalize_sentence(line: str) -> str:
         elif c == "'" or not unicodedata.category(c).startswith(("P", "S")):
             chars.append(c)
     return " ".join("".join(chars).split())
+
+
+def alphabet_normalizer(chars: str, text_cfg: TextNormalizerConfig) -> Callable[[str], str]:
+    """A sentence normaliser that writes what a model with this alphabet can output.
+
+    The task's own normaliser (``common.alphabet.normalize_text`` with the
+    checkpoint's settings: a case-sensitive ink alphabet keeps capitals and
+    punctuation) runs first; then words holding characters outside ``chars``
+    are left out, since the decoder could never write them.
+    """
+    alphabet = Alphabet.from_chars(chars)
+    cfg = replace(text_cfg, unknown="keep")
+    allowed = set(chars)
+
+    def normalize(line: str) -> str:
+        text = normalize_text(line, alphabet, cfg)
+        return " ".join(w for w in text.split() if set(w) <= allowed)
+
+    return normalize
 
 
 def sentence_tokens(sentence: str, unit: str) -> list[str]:

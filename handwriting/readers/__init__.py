@@ -1,8 +1,9 @@
 """Ink readers: IAM-OnDB, InkML and JSON files, JSONL manifests.
 
-All readers harden their input (size limit before parsing, XML without
-entities or external references) and raise ``handwriting.ink.InkError`` with
-a one-line message on bad input.
+All readers harden their input (size and point limits before parsing, XML
+without entities or external references; see ``docs/limits.md``), repair
+timestamps that go backwards (``handwriting.ink.repair_timestamps``), and raise
+``handwriting.ink.InkError`` with a one-line message on input that cannot be ink.
 """
 
 from handwriting.readers.iam_ondb import SPLITS, read_iam_ondb, read_iam_ondb_line

@@ -11,7 +11,10 @@ Layout (https://fki.tic.heia-fr.ch/databases/iam-on-line-handwriting-database)::
 A line file is ``<WhiteboardCaptureSession>`` with a ``<WhiteboardDescription>``
 and a ``<StrokeSet>`` of ``<Stroke>``s of ``<Point x= y= time=>`` (time in
 seconds). Coordinates are whiteboard units with y pointing *down*; they are
-returned unchanged (``handwriting.preprocess`` flips y).
+returned unchanged (``handwriting.preprocess`` flips y). Real line files restart
+the clock or step back in time inside a line (47 of 12,178 lines); those
+timestamps are repaired (``handwriting.ink.repair_timestamps``), and empty or
+duplicate strokes are kept as they are.
 
 A transcript file has header lines, an ``OCR:`` section (the printed prompt)
 and a ``CSR:`` section: the header line, a blank line, then one line of text
@@ -29,7 +32,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from common.data import Example
-from handwriting.ink import Ink, InkError, make_ink, validate_ink
+from handwriting.ink import MAX_POINTS, Ink, InkError, make_ink, repair_timestamps, validate_ink
 from handwriting.readers.xmlsafe import (
     MAX_FILE_BYTES,
     local_name,
@@ -127,6 +130,8 @@ def read_iam_ondb_line(xml_path: str | os.PathLike, max_bytes: int = MAX_FILE_BY
     Raises:
         InkError: unreadable, malformed or invalid ink.
     """
+    if count_points(xml_path, max_bytes) > MAX_POINTS:
+        raise InkError(f"{xml_path}: enormous file: more than {MAX_POINTS} <Point>s")
     root = parse_xml_file(xml_path, max_bytes)
     stroke_sets = [e for e in root.iter() if local_name(e) == "StrokeSet"]
     if not stroke_sets:
@@ -136,12 +141,12 @@ def read_iam_ondb_line(xml_path: str | os.PathLike, max_bytes: int = MAX_FILE_BY
         if local_name(stroke) == "Stroke":
             points = [p for p in stroke if local_name(p) == "Point"]
             strokes.append([_point(p, str(xml_path)) for p in points])
-    return validate_ink(make_ink(strokes, id=Path(xml_path).stem))
+    return validate_ink(repair_timestamps(make_ink(strokes, id=Path(xml_path).stem)))
 
 
-def count_points(xml_path: str | os.PathLike) -> int:
+def count_points(xml_path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> int:
     """Number of ``<Point`` elements in a line file, counted without parsing."""
-    return read_limited_bytes(xml_path).count(b"<Point")
+    return read_limited_bytes(xml_path, max_bytes).count(b"<Point")
 
 
 def _form_examples(root: Path, form_id: str, writers: dict[str, str]) -> list[Example]:

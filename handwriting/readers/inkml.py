@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from handwriting.ink import Ink, InkError, make_ink, validate_ink
+from handwriting.ink import MAX_POINTS, Ink, InkError, make_ink, repair_timestamps, validate_ink
 from handwriting.readers.xmlsafe import MAX_FILE_BYTES, local_name, parse_xml_file
 
 _TOKEN = re.compile(r"""[!'"]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\S""")
@@ -112,5 +112,8 @@ def read_inkml(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> Ink:
     if local_name(root) != "ink":
         raise InkError(f"{where}: root element is <{local_name(root)}>, not InkML <ink>")
     layout = _channel_layout(root, where)
-    strokes = [_parse_trace(t.text or "", layout, where) for t in _elements(root, "trace")]
-    return validate_ink(make_ink(strokes, text=_truth(root), id=Path(path).stem))
+    traces = [t.text or "" for t in _elements(root, "trace")]
+    if sum(t.count(",") + 1 for t in traces) > MAX_POINTS:  # before building point lists
+        raise InkError(f"{where}: enormous file: more than {MAX_POINTS} trace points")
+    strokes = [_parse_trace(t, layout, where) for t in traces]
+    return validate_ink(repair_timestamps(make_ink(strokes, text=_truth(root), id=Path(path).stem)))

@@ -21,12 +21,36 @@ import json
 import os
 from pathlib import Path
 
-from handwriting.ink import Ink, InkError, make_ink, validate_ink
+from handwriting.ink import MAX_POINTS, Ink, InkError, make_ink, repair_timestamps, validate_ink
 from handwriting.readers.xmlsafe import MAX_FILE_BYTES, read_limited_bytes
+
+_FLOAT_LIMIT = 2**1023  # ints at or above this overflow float64 (1.8e308)
+
+
+def _is_number(value: object) -> bool:
+    """A JSON number (not a bool) that fits a float64."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, int) or abs(value) < _FLOAT_LIMIT
+
+
+def _check_strokes(strokes: list, where: str) -> None:
+    """Every stroke a list of [x, y] or [x, y, t] float64-sized numbers."""
+    for i, stroke in enumerate(strokes):
+        if not isinstance(stroke, list) or not all(
+            isinstance(p, list) and len(p) in (2, 3) and all(_is_number(v) for v in p)
+            for p in stroke
+        ):
+            raise InkError(
+                f"{where}: stroke {i} must be a list of [x, y] or [x, y, t] numbers "
+                "(each within the float64 range)"
+            )
 
 
 def parse_json_ink(data: object, default_id: str = "", where: str = "JSON ink") -> Ink:
     """Ink from the decoded JSON object ``data`` (format in the module docstring).
+
+    Timestamps that go backwards are repaired (``handwriting.ink.repair_timestamps``).
 
     Raises:
         InkError: wrong structure or invalid ink.
@@ -37,16 +61,14 @@ def parse_json_ink(data: object, default_id: str = "", where: str = "JSON ink") 
     if not isinstance(text, str) or not isinstance(ink_id, str):
         raise InkError(f"{where}: 'text' and 'id' must be strings")
     strokes = data["strokes"]
-    for i, stroke in enumerate(strokes):
-        if not isinstance(stroke, list) or not all(
-            isinstance(p, list) and all(isinstance(v, (int, float)) for v in p) for p in stroke
-        ):
-            raise InkError(f"{where}: stroke {i} must be a list of [x, y] or [x, y, t] numbers")
+    if sum(len(s) if isinstance(s, list) else 0 for s in strokes) > MAX_POINTS:
+        raise InkError(f"{where}: enormous file: more than {MAX_POINTS} points")
+    _check_strokes(strokes, where)
     try:
         ink = make_ink(strokes, text=text, id=ink_id)
-    except ValueError as e:  # ragged points
+    except (ValueError, OverflowError) as e:  # ragged points
         raise InkError(f"{where}: {e}") from e
-    return validate_ink(ink)
+    return validate_ink(repair_timestamps(ink))
 
 
 def read_json_ink(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> Ink:
@@ -58,8 +80,8 @@ def read_json_ink(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> I
     raw = read_limited_bytes(path, max_bytes)
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InkError(f"{path}: malformed JSON ({e})") from e
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, ints over 4300 digits
+        raise InkError(f"{path}: malformed JSON ({str(e)[:200]})") from e
     except RecursionError as e:
         raise InkError(f"{path}: malformed JSON (nested too deeply)") from e
     return parse_json_ink(data, default_id=Path(path).stem, where=str(path))

@@ -8,11 +8,11 @@ directory, or a JSONL manifest whose lines are
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from common.data import Example
+from common.jsonl import read_jsonl
 from handwriting.ink import Ink, InkError
 from handwriting.readers.iam_ondb import read_iam_ondb, read_iam_ondb_line
 from handwriting.readers.inkml import read_inkml
@@ -37,45 +37,60 @@ def read_ink(path: str | os.PathLike) -> Ink:
     return READERS[suffix](path)
 
 
+def _string(entry: dict, key: str, where: str, default: str = "") -> str:
+    """A string field of a manifest entry (ids may be written as integers)."""
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InkError(f"{where}: {key!r} must be a string, got {type(value).__name__}")
+    return str(value)
+
+
 def _manifest_example(entry: object, base: Path, where: str) -> Example:
-    """One manifest line as an ``Example`` (reads the ink to count its points)."""
+    """One manifest line as an ``Example`` (reads the ink to count its points).
+
+    An ink file that exists but cannot be read is listed all the same (length 1):
+    training skips and names it, evaluation reports it and scores the rest.
+    """
     if not isinstance(entry, dict) or not isinstance(entry.get("ink_filepath"), str):
         raise InkError(f"{where}: expected an object with a string 'ink_filepath'")
-    text = entry.get("text", "")
-    if not isinstance(text, str):
-        raise InkError(f"{where}: 'text' must be a string")
-    path = Path(entry["ink_filepath"])
-    path = path if path.is_absolute() else base / path
-    ink = read_ink(path)
+    name = entry["ink_filepath"]
+    if not name or "\x00" in name:
+        raise InkError(f"{where}: 'ink_filepath' must be a non-empty file name")
+    text = _string(entry, "text", where)
+    path = base / name  # an absolute name replaces base
+    try:
+        length = float(read_ink(path).num_points)
+    except OSError as err:  # e.g. a name too long for the file system
+        raise InkError(f"{where}: cannot read {path} ({err.strerror})") from err
+    except InkError:
+        if not os.path.isfile(path):  # a missing file is the manifest's own error
+            raise
+        length = 1.0
     return Example(
-        id=str(entry.get("id", path.stem)),
+        id=_string(entry, "id", where, path.stem),
         path=str(path),
         text=text,
-        length=float(ink.num_points),
-        speaker=str(entry.get("speaker", "")),
+        length=length,
+        speaker=_string(entry, "speaker", where),
     )
 
 
 def read_ink_manifest(path: str | os.PathLike) -> list[Example]:
     """Examples of a JSONL manifest (one JSON object a line, blank lines ignored).
 
+    Limits on the manifest itself: ``common.jsonl`` (``docs/limits.md``).
+
     Raises:
-        InkError: missing manifest, malformed line, or an unreadable ink file.
+        InkError: missing manifest, malformed line, duplicate id, or a missing ink file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InkError(f"no such manifest: {path}")
-    examples = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InkError(f"{where}: malformed JSON ({e.msg})") from e
-        examples.append(_manifest_example(entry, path.parent, where))
+    examples, seen = [], {}
+    for where, entry in read_jsonl(path, InkError):
+        example = _manifest_example(entry, path.parent, where)
+        if example.id in seen:
+            raise InkError(f"{where}: duplicate id {example.id!r} (first on {seen[example.id]})")
+        seen[example.id] = where.rsplit(":", 1)[1]
+        examples.append(example)
     return examples
 
 

@@ -16,7 +16,7 @@ import defusedxml.ElementTree as DefusedET
 
 from handwriting.ink import InkError
 
-MAX_FILE_BYTES = 64 * 2**20  # one text line of ink is far below this
+MAX_FILE_BYTES = 8 * 2**20  # MAX_POINTS points take about 1 MB in any of the formats
 
 
 def read_limited_bytes(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> bytes:
@@ -49,6 +49,10 @@ def parse_xml_file(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> 
         raise InkError(f"{path}: forbidden XML construct ({type(e).__name__})") from e
     except ParseError as e:
         raise InkError(f"{path}: malformed XML ({e})") from e
+    except LookupError as e:  # <?xml encoding="no-such-codec"?>
+        raise InkError(f"{path}: unknown XML encoding ({e})") from e
+    except (ValueError, RecursionError) as e:
+        raise InkError(f"{path}: unreadable XML ({type(e).__name__}: {str(e)[:200]})") from e
 
 
 def local_name(element: Element) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -14,12 +15,17 @@ import pytest
 import soundfile as sf
 import torch
 
-from asr.modality import ASR as ASR_MODALITY
-from asr.stream import audio_chunks
-from common.checkpoint import load_model
-from common.inference import chunked_emissions
+from asr.api import load as load_speech
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def best_cer(model: Path) -> float:
+    """The best validation CER of the run that wrote ``model`` (best.pt holds those weights)."""
+    with open(model.parent / "metrics.csv", newline="") as f:
+        return min(float(row["cer"]) for row in csv.DictReader(f) if row.get("cer"))
+
+
 ASR = [sys.executable, "-m", "asr.cli"]
 pytestmark = pytest.mark.slow
 
@@ -101,13 +107,14 @@ def test_bad_files_reported_and_rest_transcribed(tiny_model, tiny_corpus, tmp_pa
 
 def test_user_errors_exit_nonzero_without_traceback(tmp_path):
     out = asr("transcribe", "x.wav", "--model", str(tmp_path / "nope.pt"))
-    assert out.returncode == 2 and out.stderr.startswith("error: checkpoint not found")
+    assert out.returncode == 2 and out.stderr.startswith("error: model ")
+    assert "not a shipped model name" in out.stderr and out.stderr.count("\n") == 1
     out = asr("evaluate", str(tmp_path), "--model", str(tmp_path / "nope.pt"))
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
 def test_evaluate_writes_metrics(tiny_model, tiny_corpus, tmp_path):
-    model, metrics = tiny_model
+    model, _ = tiny_model
     data = tiny_corpus / "LibriSpeech" / "train-synth"
     out = asr(
         "evaluate",
@@ -121,28 +128,24 @@ def test_evaluate_writes_metrics(tiny_model, tiny_corpus, tmp_path):
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "m.json").read_text())
     assert result["utterances"] == 8 and result["audio_seconds"] > 0
-    assert result["cer"] == pytest.approx(metrics["cer"], abs=0.02)
+    assert result["cer"] == pytest.approx(best_cer(model), abs=0.02)
     assert len(result["utterances_detail"]) == 8
 
 
-def test_chunked_emissions_stitch_exactly(tiny_model, tiny_corpus, tmp_path):
-    """With context covering the whole file, 3 s chunks reproduce the one-pass posteriors."""
+def test_long_recording_segments_keep_the_time_base(tiny_model, tiny_corpus, tmp_path):
+    """Utterances joined into one file and cut at pauses: the stitched segments have exactly
+    the frames of one pass, and words come out in order within the file. (How well the
+    segments read is checked on real AN4 speech in test_transcribe_cli.py.)"""
     model, _ = tiny_model
-    loaded = load_model(model)
-    cfg = ASR_MODALITY.feature_config(loaded.features)
-    pieces = [sf.read(str(p))[0] for p in train_files(tiny_corpus)]
-    long = np.concatenate(pieces * 2)
+    rec = load_speech(str(model), device="cpu")
+    files = train_files(tiny_corpus)
     path = tmp_path / "long.wav"
-    sf.write(path, long, 16000)
-    s = loaded.model.subsampling
-    whole = chunked_emissions(loaded, audio_chunks(path, cfg, s, chunk_seconds=600.0))
-    stitched = chunked_emissions(loaded, audio_chunks(path, cfg, s, 3.0, context_seconds=60.0))
-    assert whole.shape == stitched.shape
-    assert np.allclose(whole, stitched, atol=1e-4)
-    # With a realistic 2 s context the frame decisions still mostly agree.
-    chunked = chunked_emissions(loaded, audio_chunks(path, cfg, s, 8.0, context_seconds=2.0))
-    assert chunked.shape == whole.shape
-    assert (whole.argmax(1) == chunked.argmax(1)).mean() > 0.9
+    sf.write(path, np.concatenate([sf.read(str(p))[0] for p in files * 2]), 16000)
+    cut = rec.transcribe(path, segment_seconds=3.0)
+    whole = rec.transcribe(path, segment_seconds=1000.0)
+    assert len(cut.emissions) == len(whole.emissions)
+    starts = [w.start for w in cut.words]
+    assert len(starts) > 10 and starts == sorted(starts) and cut.words[-1].end <= cut.duration
 
 
 def synth_data(root) -> list[str]:

@@ -14,6 +14,7 @@ from asr.features import (
     SpecAugmentConfig,
     feature_dim,
     featurize,
+    frame_power_db,
     frame_seconds,
     log_mel,
     mask_spans,
@@ -207,3 +208,43 @@ def test_configs_are_omegaconf_structured() -> None:
     assert cfg.spec_augment.enabled
     with pytest.raises(Exception, match="n_melz"):
         node.n_melz = 3
+
+
+def test_frame_power_db_is_the_mean_square_of_each_centred_frame() -> None:
+    cfg = AudioFeatureConfig()
+    samples = np.full(16000, 0.1, dtype=np.float32)
+    db = frame_power_db(samples, cfg)
+    assert db.shape == (num_frames(16000, cfg),)
+    np.testing.assert_allclose(db[2:-2], 10 * np.log10(0.01), atol=1e-6)  # full frames
+    np.testing.assert_allclose(db[0], 10 * np.log10(0.01 / 2), atol=1e-6)  # half padding
+
+
+def test_digital_silence_around_speech_leaves_its_features_unchanged() -> None:
+    """Zeros padded around a recording (joined files, editors) must not renormalise its speech."""
+    cfg = AudioFeatureConfig(normalize="nonsilent")
+    rng = np.random.default_rng(0)
+    t = np.arange(24000) / 16000
+    speech = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(
+        np.float32
+    )
+    speech += 1e-3 * rng.standard_normal(len(speech)).astype(np.float32)  # microphone noise
+    pad = np.zeros(8000, dtype=np.float32)  # 0.5 s of digital silence each side
+    plain = featurize(speech, cfg, False, rng)
+    padded = featurize(np.concatenate([pad, speech, pad]), cfg, False, rng)
+    inner = slice(5, plain.shape[0] - 5)  # frames whose window holds no padding
+    shifted = padded[50 + inner.start : 50 + inner.stop]
+    # only the file's own edge frames (partial windows either way) differ
+    assert (shifted - plain[inner]).abs().mean() < 0.1
+    # without the silence rule the padding changes everything (mean/std of the zeros)
+    raw = log_mel(np.concatenate([pad, speech, pad]), cfg)
+    naive = normalize_utterance(raw)[50 + inner.start : 50 + inner.stop]
+    assert (naive - plain[inner]).abs().mean() > 0.5
+
+
+def test_nonsilent_normalisation_without_digital_silence_is_plain_mean_variance() -> None:
+    cfg = AudioFeatureConfig(normalize="nonsilent")
+    rng = np.random.default_rng(1)
+    samples = (0.1 * rng.standard_normal(8000)).astype(np.float32)
+    assert torch.equal(
+        featurize(samples, cfg, False, rng), normalize_utterance(log_mel(samples, cfg))
+    )

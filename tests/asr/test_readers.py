@@ -198,6 +198,25 @@ def test_read_manifest_resolves_relative_paths(tmp_path: Path) -> None:
         ('{"audio_filepath": "a.wav", "text": "x", "duration": -1}', ":2: 'duration'"),
         ('{"audio_filepath": "a.wav", "text": "x"}', ":2: duplicate id 'a'"),
         ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "offset": 1.0}', ":2: 'offset'"),
+        ('{"audio_filepath": 3, "text": "x"}', ":2: 'audio_filepath' must be a non-empty string"),
+        ('{"audio_filepath": ["a.wav"], "text": "x"}', ":2: 'audio_filepath' must be"),
+        ('{"audio_filepath": "a\\u0000.wav", "text": "x"}', ":2: 'audio_filepath' must be"),
+        ("[" * 100_000 + "]" * 100_000, ":2: invalid JSON \\(nested too deeply\\)"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": NaN}', ":2: 'duration'"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": Infinity}', "'duration'"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": true}', ":2: 'duration'"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": 1e9}', ":2: 'duration'"),
+        (
+            '{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": 1%s}' % ("0" * 400),
+            ":2: 'duration'",
+        ),
+        ('{"audio_filepath": "a.wav", "text": 5, "id": "z"}', ":2: 'text' must be a string"),
+        ('{"audio_filepath": "a.wav", "text": "x", "id": [1]}', ":2: 'id' must be a string"),
+        ('{"audio_filepath": "%s", "text": "x"}' % ("n" * 5000), ":2: (bad audio path|audio not)"),
+        (
+            '{"audio_filepath": "a.wav", "text": "x", "id": "z", "duration": 1%s}' % ("0" * 5000),
+            ":2: invalid JSON",
+        ),
     ],
 )
 def test_read_manifest_bad_line_names_line_number(tmp_path: Path, line: str, match: str) -> None:

@@ -84,3 +84,16 @@ def test_typos_fail_loudly():
         compose_asr(["model.hiden=3"])
     with pytest.raises(ConfigCompositionException):
         compose_asr(["decoder.beam_sizee=4"])
+
+
+@pytest.mark.parametrize("task", sorted(SCHEMAS))
+def test_trainer_yaml_lists_every_trainer_setting(task):
+    """``conf/<task>/trainer/default.yaml`` mirrors ``TrainerConfig`` key for key."""
+    from dataclasses import fields
+
+    from common.config import TrainerConfig
+
+    yaml_keys = set(OmegaConf.load(CONF / task / "trainer" / "default.yaml"))
+    assert yaml_keys == {f.name for f in fields(TrainerConfig)}
+    trainer = compose_task(task, []).trainer
+    assert trainer.max_bad_fraction == 0.01 and trainer.max_nonfinite_batches == 20

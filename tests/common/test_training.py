@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import torch
 
 import common.training as training
-from common.checkpoint import load_checkpoint, load_model
+from common.checkpoint import CheckpointError, load_checkpoint, load_model
 from common.config import ModelConfig, OptimConfig, TrainConfig, TrainerConfig
 from common.data import Example
 from common.decoding import greedy_decode
 from common.inference import emissions
 from common.metrics import cer
 from common.modality import Modality
+from common.resume import TrainingError, config_record
 
 CHARS = " abcdefgh"
 WORDS = ["abc", "bad", "cafe", "dead", "bead", "face", "hag", "gab", "fed", "head"]
@@ -130,19 +133,23 @@ def test_weight_averaging_is_what_gets_validated_and_saved(tmp_path):
     trained, averaged = run.model.state_dict()[key], run.eval_model.state_dict()[key]
     assert torch.allclose(averaged, 0.25 * previous_avg[key] + 0.75 * trained, atol=1e-6)
     assert not torch.equal(trained, before[key]) and not torch.equal(averaged, trained)
-    assert torch.equal(training._payload(run)["state_dict"][key].float(), averaged)
+    assert torch.equal(training.inference_payload(run)["state_dict"][key].float(), averaged)
     with pytest.raises(ValueError, match="ema_decay"):
         training.build_run(toy_config(tmp_path / "bad", ema_decay=1.0), TOY)
 
 
-def test_auto_resume_finds_killed_sibling_run(tmp_path, monkeypatch):
+def test_auto_resume_finds_killed_sibling_run_with_the_same_settings(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         _kill_at_call(m, 8)
         with pytest.raises(KeyboardInterrupt):
             training.train(toy_config(tmp_path / "run1", max_epochs=2), TOY)
-    found = training.find_resume(tmp_path / "run2", "auto")
+    same = config_record(toy_config(tmp_path / "run2", max_epochs=2, resume="auto", threads=1))
+    found = training.find_resume(tmp_path / "run2", "auto", same)
     assert found == tmp_path / "run1" / "last.pt"
-    assert training.find_resume(tmp_path / "run2", "none") is None
+    assert training.find_resume(tmp_path / "run2", "none", same) is None
+    other = toy_config(tmp_path / "run3", max_epochs=2, resume="auto")
+    other.optim.lr = 0.01
+    assert training.find_resume(tmp_path / "run3", "auto", config_record(other)) is None
 
 
 def test_init_from_and_sortagrad(tmp_path):
@@ -175,3 +182,67 @@ def test_fp16_export_gives_the_same_decisions(tmp_path):
     ]
     for a, b in zip(emissions(full, feats), emissions(half, feats), strict=True):
         assert np.abs(a - b).max() < 0.05
+
+
+# Resume only a matching run; metrics.csv and devices (issue #12).
+
+
+def test_auto_resume_ignores_a_sibling_run_with_other_settings(tmp_path, monkeypatch, caplog):
+    with monkeypatch.context() as m:
+        _kill_at_call(m, 8)
+        with pytest.raises(KeyboardInterrupt):
+            training.train(toy_config(tmp_path / "a", max_epochs=2), TOY)
+    fresh = toy_config(tmp_path / "b", max_epochs=1, resume="auto")
+    fresh.optim.lr = 0.01
+    with caplog.at_level(logging.INFO, logger="train"):
+        training.train(fresh, TOY)
+    assert "not resuming" in caplog.text and "optim.lr (0.005 -> 0.01)" in caplog.text
+    state = load_checkpoint(tmp_path / "b" / "last.pt")["train_state"]
+    assert state["step"] == 6 and len(state["history"]) == 1  # a fresh run of one epoch
+
+
+def test_resume_with_other_settings_names_the_keys_and_stops(tmp_path):
+    training.train(toy_config(tmp_path, max_epochs=1), TOY)
+    other = toy_config(tmp_path, max_epochs=1, resume="auto", threads=1, log_every_steps=5)
+    other.model.hidden = 16
+    with pytest.raises(TrainingError) as err:
+        training.train(other, TOY)
+    assert "model.hidden (32 -> 16)" in str(err.value) and "threads" not in str(err.value)
+    with pytest.raises(CheckpointError, match="checkpoint not found"):
+        training.train(toy_config(tmp_path / "x", resume=str(tmp_path / "nope.pt")), TOY)
+
+
+def test_own_finished_run_may_train_for_more_epochs(tmp_path, caplog):
+    training.train(toy_config(tmp_path, max_epochs=1), TOY)
+    with caplog.at_level(logging.WARNING, logger="train"):
+        training.train(toy_config(tmp_path, max_epochs=2, resume="auto"), TOY)
+    assert "trainer.max_epochs (1 -> 2)" in caplog.text
+    state = load_checkpoint(tmp_path / "last.pt")["train_state"]
+    assert state["epoch"] == 2 and state["step"] == 12 and state["finished"]
+
+
+def test_cuda_device_without_a_gpu_is_a_one_line_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(TrainingError, match="no CUDA GPU is available"):
+        training.train(toy_config(tmp_path, device="cuda"), TOY)
+    with pytest.raises(TrainingError, match="must be auto, cpu, cuda"):
+        training.train(toy_config(tmp_path, device="gpu"), TOY)
+
+
+def test_metrics_csv_after_a_mid_epoch_resume_matches_an_uninterrupted_run(tmp_path, monkeypatch):
+    training.train(toy_config(tmp_path / "straight", max_epochs=2, checkpoint_every_steps=2), TOY)
+    with monkeypatch.context() as m:
+        _kill_at_call(m, 10)  # epoch 2, after the mid-epoch checkpoint at step 8
+        with pytest.raises(KeyboardInterrupt):
+            training.train(toy_config(tmp_path / "r", max_epochs=2, checkpoint_every_steps=2), TOY)
+    (tmp_path / "r" / "metrics.csv").write_text("epoch,train_loss\n1,1\n2,999\n")  # a stray row
+    cfg = toy_config(tmp_path / "r", max_epochs=2, checkpoint_every_steps=2, resume="auto")
+    training.train(cfg, TOY)
+
+    def table(run):
+        rows = [line.split(",") for line in (tmp_path / run / "metrics.csv").read_text().split()]
+        keep = [i for i, name in enumerate(rows[0]) if name != "utt_per_s"]
+        return [[row[i] for i in keep] for row in rows]
+
+    assert table("r") == table("straight") and len(table("r")) == 3

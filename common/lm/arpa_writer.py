@@ -1,4 +1,6 @@
-"""Text -> modified Kneser-Ney n-gram model -> ARPA file (readable by KenLM).
+"""Text -> modified Kneser-Ney n-gram model -> ARPA file (readable by KenLM): the ARPA *writer*.
+
+(The decoder's ARPA *reader* is ``common.decoding.arpa``.)
 
 ARPA stores log10 probabilities and log10 backoff weights; ``<s>`` gets the
 conventional -99 because it is never predicted.
@@ -7,7 +9,7 @@ conventional -99 because it is never predicted.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from common.fileio import write_text_atomic
@@ -44,21 +46,31 @@ def format_arpa(model: NgramModel) -> str:
     return "\n".join(lines)
 
 
-def _token_sentences(sentences: Iterable[str], unit: str) -> list[list[str]]:
-    normalised = (normalize_sentence(s) for s in sentences)
+def _token_sentences(
+    sentences: Iterable[str], unit: str, normalize: Callable[[str], str]
+) -> list[list[str]]:
+    normalised = (normalize(s) for s in sentences)
     return [sentence_tokens(s, unit) for s in normalised if s]
 
 
-def build_arpa(sentences: Iterable[str], order: int, unit: str = "word") -> str:
+def build_arpa(
+    sentences: Iterable[str],
+    order: int,
+    unit: str = "word",
+    normalize: Callable[[str], str] = normalize_sentence,
+) -> str:
     """Estimate an interpolated modified Kneser-Ney model and return its ARPA text.
 
-    Sentences are normalised first (lowercase, punctuation stripped except
-    apostrophes, whitespace collapsed); empty ones are skipped.
+    Sentences are normalised first (by default lowercase, punctuation stripped
+    except apostrophes, whitespace collapsed; pass a task's own normaliser from
+    ``common.lm.text.alphabet_normalizer`` to keep its case and punctuation);
+    empty ones are skipped.
 
     Args:
         sentences: raw text, one sentence per item.
         order: highest n-gram order (1 = unigram).
         unit: ``"word"`` or ``"char"`` (characters, word boundary as ``<sp>``).
+        normalize: raw sentence -> the text the model's decoder can write.
 
     Returns:
         The model in ARPA format (log10 values).
@@ -70,14 +82,20 @@ def build_arpa(sentences: Iterable[str], order: int, unit: str = "word") -> str:
         raise LMBuildError(f"LM unit must be one of {'|'.join(UNITS)}, not {unit!r}")
     if order < 1:
         raise LMBuildError(f"n-gram order must be at least 1, not {order}")
-    token_sentences = _token_sentences(sentences, unit)
+    token_sentences = _token_sentences(sentences, unit, normalize)
     if not token_sentences:
         raise LMBuildError("no text left to build a language model from (input empty?)")
     return format_arpa(estimate(token_sentences, order))
 
 
-def write_arpa(sentences: Iterable[str], path: str | Path, order: int, unit: str = "word") -> Path:
+def write_arpa(
+    sentences: Iterable[str],
+    path: str | Path,
+    order: int,
+    unit: str = "word",
+    normalize: Callable[[str], str] = normalize_sentence,
+) -> Path:
     """Like ``build_arpa`` but writes the model to ``path`` atomically and returns the path."""
-    text = build_arpa(sentences, order, unit)
+    text = build_arpa(sentences, order, unit, normalize)
     write_text_atomic(path, text)
     return Path(path)
