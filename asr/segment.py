@@ -143,7 +143,7 @@ def audio_segments(
         samples = np.concatenate(pending)
         cuts = [a * cfg.hop_length // step * step for a, _ in _frame_pieces(samples, cfg, seg)]
         bounds = sorted({min(c, size) for c in cuts} | {0, size})
-        if not done:
+        if not done and len(bounds) > 2:
             bounds = bounds[:-1]  # the last piece waits for the audio after it
         for a, b in zip(bounds, bounds[1:], strict=False):
             yield Segment(offset + a, samples[a:b])

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         formats=list(FORMATS) if args.format == "all" else [args.format],
         inputs=files,
         output_dir=args.output_dir,
-        render=lambda fmt, t, src: format_transcript(fmt, t, str(src)),
+        format_result=lambda fmt, t, src: format_transcript(fmt, t, str(src)),
         record=lambda t, src: t.to_dict(),
     )
     set_threads(args.threads)

@@ -56,7 +56,7 @@ sys.exit(main(["train", *sys.argv[1:]]))
 
 def write_corpus(root: Path, n_lines: int = 16) -> Path:
     """``n_lines`` synthetic JSON ink lines and ``train.jsonl``/``valid.jsonl``; returns root."""
-    from handwriting.synth import render_line
+    from handwriting.synth import synthesize_line
     from handwriting.writer_styles import make_style
     from handwriting.writers import write_json_ink
 
@@ -66,7 +66,8 @@ def write_corpus(root: Path, n_lines: int = 16) -> Path:
     for i in range(n_lines):
         text = LINES[i % len(LINES)]
         write_json_ink(
-            render_line(text, make_style(f"w{i % 3}", "futural", i % 3), rng), root / f"l{i}.json"
+            synthesize_line(text, make_style(f"w{i % 3}", "futural", i % 3), rng),
+            root / f"l{i}.json",
         )
         entries.append(json.dumps({"ink_filepath": f"l{i}.json", "text": text}))
     (root / "train.jsonl").write_text("\n".join(entries) + "\n")

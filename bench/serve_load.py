@@ -58,13 +58,13 @@ class Tally:
 
 def ink_bodies() -> list[tuple[str, bytes]]:
     """(text, JSON body) of synthetic lines in held-out fonts and styles."""
-    from handwriting.synth import render_line
+    from handwriting.synth import synthesize_line
     from handwriting.writer_styles import TEST_FONTS, make_style
 
     out = []
     for i, text in enumerate(LINES):
         style = make_style(f"w{i}", TEST_FONTS[i % len(TEST_FONTS)], 1000 + i)
-        ink = render_line(text, style, np.random.default_rng(i))
+        ink = synthesize_line(text, style, np.random.default_rng(i))
         out.append((text, json.dumps({"strokes": [s.tolist() for s in ink.strokes]}).encode()))
     return out
 

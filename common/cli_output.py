@@ -56,14 +56,14 @@ class ResultSink:
         formats: the formats to write (several for ``--format all``).
         inputs: every input, to plan output names before anything is written.
         output_dir: ``-o DIR``, or None for stdout.
-        render: ``(format, result, path) -> text`` for one input.
+        format_result: ``(format, result, path) -> text`` for one input.
         record: ``(result, path) -> dict`` for a JSON line on stdout.
     """
 
     formats: list[str]
     inputs: list[Path]
     output_dir: Path | None
-    render: Callable[[str, Any, Path], str]
+    format_result: Callable[[str, Any, Path], str]
     record: Callable[[Any, Path], dict]
 
     def __post_init__(self) -> None:
@@ -91,17 +91,17 @@ class ResultSink:
         """Write or print the result of ``src``."""
         if self.output_dir is not None:
             for fmt in self.formats:
-                write_text_atomic(self.path(src, fmt), self.render(fmt, result, src))
+                write_text_atomic(self.path(src, fmt), self.format_result(fmt, result, src))
             return
         fmt = self.formats[0]
         if len(self.inputs) == 1:
-            sys.stdout.write(self.render(fmt, result, src))
+            sys.stdout.write(self.format_result(fmt, result, src))
         elif fmt == "txt":
-            lines = self.render(fmt, result, src).splitlines() or [""]
+            lines = self.format_result(fmt, result, src).splitlines() or [""]
             sys.stdout.write("".join(f"{src}\t{line}\n" for line in lines))
         else:
             record = {"file": str(src), **self.record(result, src)}
             if fmt != "json":
-                record[fmt] = self.render(fmt, result, src)
+                record[fmt] = self.format_result(fmt, result, src)
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         formats=list(FORMATS) if args.format == "all" else [args.format],
         inputs=files,
         output_dir=args.output_dir,
-        render=format_recognition,
+        format_result=format_recognition,
         record=lambda rec, src: rec.to_dict(),
     )
     set_threads(args.threads)

@@ -156,7 +156,7 @@ def _smooth_noise(rng: np.random.Generator, n: int, std: float) -> np.ndarray:
     return np.column_stack([np.convolve(noise[:, k], kernel, mode="valid") for k in range(2)])
 
 
-def render_line(
+def synthesize_line(
     text: str,
     style: WriterStyle,
     rng: np.random.Generator,
@@ -229,7 +229,7 @@ def _write_form(root: Path, form_id: str, style: WriterStyle, lines: list[str], 
     t = float(rng.uniform(100, 5000))
     for number, text in enumerate(lines, start=1):
         origin = (rng.uniform(400, 800), 1000 + number * 40 * style.size)
-        ink = render_line(text, style, rng, origin=origin, t0=t)
+        ink = synthesize_line(text, style, rng, origin=origin, t0=t)
         t = float(ink.points[-1, 2]) + rng.uniform(1.0, 3.0)
         write_iam_ondb_line(
             ink, root / "lineStrokes" / group / form_dir / f"{form_id}-{number:02d}.xml"

@@ -122,10 +122,10 @@ def test_transcribe_with_the_default_model(venv: Path, elsewhere: Path) -> None:
 @pytest.fixture
 def ink_file(elsewhere: Path) -> Path:
     """Synthetic ink of ``INK_TRUTH`` in a font no training writer used (strokes only)."""
-    from handwriting.synth import render_line
+    from handwriting.synth import synthesize_line
     from handwriting.writer_styles import make_style
 
-    ink = render_line(INK_TRUTH, make_style("test", "rowmans", 3), np.random.default_rng(3))
+    ink = synthesize_line(INK_TRUTH, make_style("test", "rowmans", 3), np.random.default_rng(3))
     strokes = [s.tolist() for s in ink.strokes]
     path = elsewhere / "line.json"
     path.write_text(json.dumps({"strokes": strokes}), encoding="utf-8")

@@ -12,7 +12,7 @@ from common.metrics import char_errors
 from handwriting.api import flip_y
 from handwriting.features import feature_point_index, featurize, featurize_tracked
 from handwriting.ink import InkError
-from handwriting.synth import make_writers, render_line
+from handwriting.synth import make_writers, synthesize_line
 from handwriting.writers import write_json_ink
 
 TEXT = "Hello World"
@@ -26,7 +26,7 @@ def rec():
 @pytest.fixture(scope="module")
 def line():
     _, writers = make_writers(1, 2, 5)  # held-out writers and fonts
-    return render_line(TEXT, writers[0], np.random.default_rng(1))
+    return synthesize_line(TEXT, writers[0], np.random.default_rng(1))
 
 
 def test_recognize_a_synthesised_line_with_spans_on_the_ink(rec, line):

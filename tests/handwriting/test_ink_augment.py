@@ -6,14 +6,14 @@ import pytest
 from handwriting.augment import AugmentConfig, augment, drop_points, random_affine, warp_time
 from handwriting.ink import validate_ink
 from handwriting.preprocess import estimate_slant
-from handwriting.synth import render_line
+from handwriting.synth import synthesize_line
 from handwriting.writer_styles import make_writers
 
 
 @pytest.fixture(scope="module")
 def ink():
     train, _ = make_writers(1, 0, seed=4)
-    return render_line("augment me", train[0], np.random.default_rng(2))
+    return synthesize_line("augment me", train[0], np.random.default_rng(2))
 
 
 ON = AugmentConfig(enabled=True)

@@ -8,7 +8,7 @@ from handwriting.bezier import FRAME_DIM, bezier_frames, evaluate, fit_stroke
 from handwriting.features import InkFeatureConfig, featurize
 from handwriting.ink import Ink, make_ink
 from handwriting.preprocess import PreprocessConfig, preprocess
-from handwriting.synth import render_line
+from handwriting.synth import synthesize_line
 from handwriting.writer_styles import make_writers
 
 
@@ -17,7 +17,7 @@ def lines():
     train, test = make_writers(4, 3, seed=11)
     rng = np.random.default_rng(3)
     texts = ["handwriting recognition", "The 3 quick foxes, (2024)!", "minimum jumps over it"]
-    return [render_line(t, w, rng) for w in train + test for t in texts]
+    return [synthesize_line(t, w, rng) for w in train + test for t in texts]
 
 
 def distance_to_curve(points: np.ndarray, control: np.ndarray) -> np.ndarray:

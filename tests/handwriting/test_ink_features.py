@@ -18,7 +18,7 @@ from handwriting.features import (
 )
 from handwriting.ink import make_ink
 from handwriting.preprocess import PreprocessConfig
-from handwriting.synth import render_line
+from handwriting.synth import synthesize_line
 from handwriting.writer_styles import make_writers
 
 RAW = PreprocessConfig(flip_y=False, slant_correction=False, normalize=False, resample_step=0)
@@ -27,7 +27,7 @@ RAW = PreprocessConfig(flip_y=False, slant_correction=False, normalize=False, re
 @pytest.fixture(scope="module")
 def line_ink():
     train, _ = make_writers(3, 0, seed=2)
-    return render_line("a line of ink, 42", train[1], np.random.default_rng(1))
+    return synthesize_line("a line of ink, 42", train[1], np.random.default_rng(1))
 
 
 CONFIGS = [

@@ -12,7 +12,7 @@ from handwriting.preprocess import (
     preprocess,
     preprocess_tracked,
 )
-from handwriting.synth import render_line
+from handwriting.synth import synthesize_line
 from handwriting.writer_styles import make_writers
 
 RAW = PreprocessConfig(
@@ -23,7 +23,7 @@ RAW = PreprocessConfig(
 @pytest.fixture(scope="module")
 def line_ink():
     train, _ = make_writers(2, 0, seed=5)
-    return render_line("Quick brown foxes jump", train[0], np.random.default_rng(0))
+    return synthesize_line("Quick brown foxes jump", train[0], np.random.default_rng(0))
 
 
 def transformed(ink: Ink, scale: float, shift: tuple[float, float, float]) -> Ink:
@@ -35,7 +35,7 @@ def transformed(ink: Ink, scale: float, shift: tuple[float, float, float]) -> In
 @pytest.mark.parametrize("writer", range(3))
 def test_features_are_invariant_to_translation_and_scale(kind, writer):
     style = make_writers(3, 0, seed=8)[0][writer]  # cursive, futural, timesi
-    ink = render_line("Pack my box with 5 jugs.", style, np.random.default_rng(writer))
+    ink = synthesize_line("Pack my box with 5 jugs.", style, np.random.default_rng(writer))
     cfg = InkFeatureConfig(kind=kind)
     rng = np.random.default_rng(0)
     reference = featurize(ink, cfg, train=False, rng=rng)

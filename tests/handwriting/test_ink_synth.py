@@ -14,8 +14,8 @@ from handwriting.synth import (
     SynthError,
     clean_text,
     load_sentences,
-    render_line,
     synthesize_corpus,
+    synthesize_line,
     wrap_lines,
 )
 from handwriting.writer_styles import LATIN_FONTS, TEST_FONTS, TRAIN_FONTS, make_writers
@@ -79,11 +79,11 @@ def test_bad_font_choices_are_refused(tmp_path, train_fonts, test_fonts, message
     assert not list(tmp_path.iterdir())
 
 
-def test_render_line_draws_timed_cursive_strokes():
+def test_synthesize_line_draws_timed_cursive_strokes():
     train, _ = make_writers(1, 0, seed=0)
     cursive = train[0]
     assert cursive.font == "cursive"
-    ink = render_line("minimum", cursive, np.random.default_rng(0))
+    ink = synthesize_line("minimum", cursive, np.random.default_rng(0))
     validate_ink(ink)
     assert ink.text == "minimum"
     assert [len(s) < 5 for s in ink.strokes] == [False, True, True]  # one stroke, then i dots
@@ -91,7 +91,7 @@ def test_render_line_draws_timed_cursive_strokes():
     assert np.all(np.diff(times) > 0)
     assert np.allclose(np.diff(ink.strokes[0][:-1, 2]), 0.01)  # 100 Hz inside a stroke
     with pytest.raises(SynthError, match="cannot draw"):
-        render_line("caf\u00e9", cursive, np.random.default_rng(0))
+        synthesize_line("caf\u00e9", cursive, np.random.default_rng(0))
 
 
 @pytest.fixture(scope="module")

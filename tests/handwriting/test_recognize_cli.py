@@ -11,7 +11,7 @@ import pytest
 from handwriting.api import flip_y
 from handwriting.cli import main
 from handwriting.readers import read_iam_ondb
-from handwriting.synth import make_writers, render_line, synthesize_corpus
+from handwriting.synth import make_writers, synthesize_corpus, synthesize_line
 from handwriting.writers import write_json_ink
 
 
@@ -27,7 +27,7 @@ def inks(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("inks") / "in"
     _, writers = make_writers(1, 2, 5)
     for folder, text in (("a", "Hello World"), ("b", "good morning")):
-        ink = render_line(text, writers[0], np.random.default_rng(2))
+        ink = synthesize_line(text, writers[0], np.random.default_rng(2))
         write_json_ink(ink, root / folder / "x.json")
     return root
 

@@ -177,13 +177,13 @@ def test_ink_with_huge_timestamps_is_a_skipped_example(tmp_path):
 
     from handwriting.config import HandwritingTrainConfig, InkDataConfig
     from handwriting.modality import HANDWRITING
-    from handwriting.synth import render_line
+    from handwriting.synth import synthesize_line
     from handwriting.writer_styles import make_style
 
     rng = np.random.default_rng(0)
     listed = []
     for i, text in enumerate(["the cat", "red hat", "go home", "big dog"] * 2):
-        ink = render_line(text, make_style("w", "futural", 0), rng)
+        ink = synthesize_line(text, make_style("w", "futural", 0), rng)
         scale = 1e300 if i == 0 else 1.0  # timestamps of 1e300 s
         strokes = [[[x, y, t * scale] for x, y, t in s.tolist()] for s in ink.strokes]
         (tmp_path / f"l{i}.json").write_text(json.dumps({"strokes": strokes, "text": text}))

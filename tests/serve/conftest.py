@@ -71,10 +71,10 @@ def client(make_client):
 @pytest.fixture(scope="session")
 def hello_ink():
     """'hello world' in a held-out synthetic hand (font and seed no training writer has)."""
-    from handwriting.synth import render_line
+    from handwriting.synth import synthesize_line
     from handwriting.writer_styles import make_style
 
-    return render_line(HELLO, make_style("w", "scripts", 1), np.random.default_rng(1))
+    return synthesize_line(HELLO, make_style("w", "scripts", 1), np.random.default_rng(1))
 
 
 @pytest.fixture(scope="session")
