@@ -56,6 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--segment-seconds",
         type=positive_float,
         default=None,
+        metavar="S",
         help="longer files are cut where the speaker pauses into segments at most this "
         "long, each transcribed as an utterance of its own; memory holds one 30 s window "
         "(default: 5, asr.segment.SegmentConfig)",
