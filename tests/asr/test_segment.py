@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -79,3 +81,25 @@ def test_audio_segments_reject_bad_config_and_empty_files(tmp_path):
     sf.write(empty, np.zeros(0, dtype=np.float32), RATE)
     with pytest.raises(ValueError):
         list(audio_segments(empty, CFG, SegmentConfig()))
+
+
+def test_a_window_that_cannot_be_cut_is_yielded_whole_not_looped_on(tmp_path):
+    """Cuts rounded to a step longer than the window all fall on 0: the window goes out whole."""
+    path, samples, _ = _bursts(tmp_path, [0.4] * 3, burst=1.0)  # 4.2 s
+
+    def stalled(signum, frame):
+        raise TimeoutError("audio_segments stalled")
+
+    old = signal.signal(signal.SIGALRM, stalled)
+    signal.alarm(10)
+    try:
+        segments = list(
+            audio_segments(
+                path, CFG, SegmentConfig(max_seconds=0.5), window_seconds=1.0, step=RATE * 3
+            )
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    np.testing.assert_array_equal(np.concatenate([s.samples for s in segments]), samples)
+    assert len(segments) >= 2
