@@ -23,16 +23,14 @@ from typing import Any
 import numpy as np
 
 from asr.audio import (
-    MAX_STREAM_SECONDS,
     AudioError,
     audio_duration,
     read_audio,
     resample,
-    stream_audio,
 )
 from asr.features import AudioFeatureConfig, frame_seconds
 from asr.modality import ASR
-from asr.segment import SegmentConfig, segment_chunks
+from asr.segment import Segment, SegmentConfig, segment_chunks
 from asr.word_times import Word, frame_energy_db, is_silence, timed_words
 from common.config import DecoderConfig
 from common.inference import Decoded, Failure, Prepared, decode_all
@@ -81,8 +79,13 @@ class _Audio:
     """What a recording keeps for after decoding."""
 
     duration: float
-    energy_db: np.ndarray | None  # None: measured after decoding by streaming the file
+    energy_parts: list[np.ndarray]  # (T',) frame levels per piece read; complete once decoded
     path: Path | None = None
+
+    @property
+    def energy_db(self) -> np.ndarray:
+        """(T',) level of every encoder frame of the recording (``frame_energy_db``)."""
+        return np.concatenate(self.energy_parts) if self.energy_parts else np.zeros(0)
 
 
 class SpeechRecognizer(Recognizer):
@@ -183,9 +186,8 @@ class SpeechRecognizer(Recognizer):
         return self._prepared(samples, None)
 
     def _prepared(self, samples: np.ndarray, path: Path | None) -> Prepared:
-        step = round(self.seconds_per_frame * self.sample_rate)
-        energy = frame_energy_db([samples], step)
-        extra = _Audio(len(samples) / self.sample_rate, energy, path)
+        energy = frame_energy_db([samples], self._frame_samples)
+        extra = _Audio(len(samples) / self.sample_rate, [energy], path)
         return Prepared(features=ASR.features_of(samples, self.features), extra=extra)
 
     def _prepare_file(self, path: Path, segment_seconds: float) -> Prepared:
@@ -193,21 +195,25 @@ class SpeechRecognizer(Recognizer):
         duration = audio_duration(path)
         if duration <= segment_seconds:
             return self._prepared(read_audio(path, self.sample_rate), path)
+        audio = _Audio(duration, [], path)
         seg = SegmentConfig(max_seconds=segment_seconds)
-        chunks = segment_chunks(path, self.features, self.loaded.model.subsampling, seg)
-        count = math.ceil(duration / segment_seconds)  # at least this many segments
-        return Prepared(chunks=chunks, num_chunks=count, extra=_Audio(duration, None, path))
 
-    def _energy(self, audio: _Audio) -> np.ndarray:
-        if audio.energy_db is not None:
-            return audio.energy_db
-        step = round(self.seconds_per_frame * self.sample_rate)
-        blocks = stream_audio(audio.path, self.sample_rate, MAX_STREAM_SECONDS)
-        return frame_energy_db(blocks, step)
+        def measure(segment: Segment) -> None:  # cuts fall on encoder frames: levels line up
+            audio.energy_parts.append(frame_energy_db([segment.samples], self._frame_samples))
+
+        subsampling = self.loaded.model.subsampling
+        chunks = segment_chunks(path, self.features, subsampling, seg, on_segment=measure)
+        count = math.ceil(duration / segment_seconds)  # at least this many segments
+        return Prepared(chunks=chunks, num_chunks=count, extra=audio)
+
+    @property
+    def _frame_samples(self) -> int:
+        """Samples per encoder frame."""
+        return round(self.seconds_per_frame * self.sample_rate)
 
     def _transcript(self, decoded: Decoded) -> Transcript:
         audio: _Audio = decoded.extra
-        energy = self._energy(audio)
+        energy = audio.energy_db
         hyps = decoded.hypotheses
         if is_silence(energy):
             hyps = hyps[:1]

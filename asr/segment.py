@@ -18,7 +18,7 @@ Legend: T analysis frames (``hop_length`` samples apart).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,17 +154,24 @@ def audio_segments(
 
 
 def segment_chunks(
-    path: str | Path, cfg: AudioFeatureConfig, subsampling: int, seg: SegmentConfig
+    path: str | Path,
+    cfg: AudioFeatureConfig,
+    subsampling: int,
+    seg: SegmentConfig,
+    on_segment: Callable[[Segment], None] | None = None,
 ) -> Iterator[Chunk]:
     """Features of each segment as a ``Chunk`` with no context, for ``chunked_emissions``.
 
     Cuts fall on encoder frames (``hop_length * subsampling`` samples), so a segment
     of N samples keeps exactly ``N / step`` encoder frames and the stitched frames
     keep their times; only the last segment keeps whatever the model gives it.
+    ``on_segment`` sees each segment's samples as it is read (e.g. to measure levels).
     """
     step = cfg.hop_length * subsampling
     pending: Segment | None = None
     for segment in audio_segments(path, cfg, seg, step=step):
+        if on_segment is not None:
+            on_segment(segment)
         if pending is not None:
             yield _chunk(pending, cfg, last=False)
         pending = segment
