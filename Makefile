@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO := runs/demo
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test install espeak lint bench clean-demo wheel
+.PHONY: demo test install espeak fonts lint bench clean-demo wheel mutate
 
 install: $(STAMP)
 
@@ -26,14 +26,29 @@ espeak:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng >/dev/null; }
 
-test: $(STAMP) espeak
+# handwriting-style fonts traced into pen strokes (handwriting/font_strokes.py, docs/fonts.md)
+FONT_PKGS := fonts-bwht fonts-dkg-handwriting fonts-breip fonts-ecolier-court \
+	fonts-dancingscript fonts-humor-sans
+fonts:
+	@dpkg -s $(FONT_PKGS) >/dev/null 2>&1 || { \
+	  echo "installing handwriting fonts (Debian packages)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(FONT_PKGS) >/dev/null; }
+
+test: $(STAMP) espeak fonts
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# mutation testing: each mutant of bench/mutants.py applied in turn, its tests run;
+# writes docs/mutation.md (half an hour or more on 2 cores, so not part of `make test`).
+# MUTATE_ARGS passes options, e.g. MUTATE_ARGS=--copy (mutate a copy of the tree)
+mutate: $(STAMP) espeak fonts
+	$(PY) bench/mutate.py $(MUTATE_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check common asr handwriting tests bench
 	$(VENV)/bin/ruff format --check common asr handwriting tests bench
 
-demo: $(STAMP) espeak
+demo: $(STAMP) espeak fonts
 	bash docs/demo.sh $(DEMO)
 
 wheel: $(STAMP)

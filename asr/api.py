@@ -50,7 +50,8 @@ class Transcript:
         score: its log score.
         duration: length of the audio in seconds.
         words: its words with start/end in seconds, within ``[0, duration]``.
-        nbest: the n best hypotheses, best first (``nbest[0].text == text``).
+        nbest: up to n best hypotheses, best first (``nbest[0].text == text``); each text
+            appears once (alternatives that differ only in words over silence are merged).
         nbest_words: the words of each alternative (``nbest_words[0] == words``).
         emissions: (T', V) CTC log-probabilities of the recording.
     """
@@ -219,6 +220,13 @@ class SpeechRecognizer(Recognizer):
             hyps = hyps[:1]
         words = [timed_words(h, self.seconds_per_frame, audio.duration, energy) for h in hyps]
         texts = [" ".join(w.word for w in ws) for ws in words]
+        # alternatives that differ only in words dropped over silence read the same: keep the best
+        distinct = [i for i, text in enumerate(texts) if text not in texts[:i]]
+        hyps, words, texts = (
+            [hyps[i] for i in distinct],
+            [words[i] for i in distinct],
+            [texts[i] for i in distinct],
+        )
         best = hyps[0]
         return Transcript(
             text=texts[0],

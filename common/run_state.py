@@ -116,6 +116,10 @@ def check_settings(tcfg: Any) -> None:
         raise TrainingError(
             f"trainer.max_bad_fraction must be in [0, 1], not {tcfg.max_bad_fraction}"
         )
+    if tcfg.monitor not in ("cer", "wer", "loss"):
+        raise TrainingError(f"trainer.monitor must be cer, wer or loss, not {tcfg.monitor!r}")
+    if tcfg.patience < 0:
+        raise TrainingError(f"trainer.patience must be >= 0, not {tcfg.patience}")
     if tcfg.max_nonfinite_batches < 0:
         raise TrainingError(
             f"trainer.max_nonfinite_batches must be >= 0, not {tcfg.max_nonfinite_batches}"

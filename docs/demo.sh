@@ -58,8 +58,11 @@ $BIN/asr transcribe models/samples/an4-cen7-fash-b.flac --format json \
   --output-dir "$OUT/transcripts"
 echo "reference: TWO SIX EIGHT FOUR FOUR ONE EIGHT"
 
-step "handwriting: synthesising 600 lines from Hershey fonts (train and held-out writers)"
+step "handwriting: synthesising 600 lines (Hershey and handwriting fonts; train and held-out writers)"
+# Human-like synthesis: per-writer stroke order and direction, cursive ligatures, delayed
+# dots and crosses, per-instance deformation, sigma-lognormal pen speed, curved baselines.
 $BIN/handwriting synth "$OUT/ink-corpus" --lines 600 --seed 1 --no-progress
+$BIN/python bench/ink_samples.py "$OUT/ink-samples.png"
 
 step "handwriting: building a character 6-gram LM from the packaged sentences, held-out ones removed"
 $BIN/python - "$OUT/ink-corpus" > "$OUT/ink-lm-text.txt" <<'PY'
@@ -89,6 +92,11 @@ $BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-
 $BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-model/best.pt" \
   --no-progress --decoder beam --beam-size 16 --lm "$OUT/ink-char6.arpa" --lm-unit char \
   --alpha 0.2 --beta 1.0 --json "$OUT/ink-eval-beam-lm.json"
+
+if [ -d ../shared/data/omniglot-latin ]; then
+  step "handwriting: real pen input (Omniglot drawers' letters composed into lines), shipped model"
+  $BIN/python bench/ink_real_proxy.py --lines 60 --png "$OUT/ink-real-proxy.png" --examples 3
+fi
 
 step "handwriting: recognising and rendering one held-out line"
 FORM=$(head -n 1 "$OUT/ink-corpus/testset_f.txt")

@@ -1,4 +1,4 @@
-"""The ``handwriting`` command: train, synth, recognize, evaluate, render, lm, models.
+"""The ``handwriting`` command: train, synth, recognize, evaluate, render, lm, tune-lm, models.
 
 Entry point of the ink flow (reader -> features -> model -> decoder -> output). Building
 the parser imports no torch: ``handwriting --help``, ``--version`` and ``models`` stay fast,
@@ -19,7 +19,7 @@ EPILOG = "Run `handwriting train --help` for the Hydra training options."
 
 def build_parser() -> argparse.ArgumentParser:
     from common.lm.cli import add_lm_parser
-    from handwriting import evaluate, recognize, render, synth
+    from handwriting import evaluate, recognize, render, synth, tune_lm
 
     parser = argparse.ArgumentParser(
         prog="handwriting", description="BiLSTM-CTC online handwriting recognition.", epilog=EPILOG
@@ -33,9 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     recognize.add_parser(sub)
     evaluate.add_parser(sub)
     render.add_parser(sub)
-    add_lm_parser(sub, default_unit="char", task="handwriting")
+    add_lm_parser(sub, default_unit="char", task="handwriting", packaged_text=_packaged_sentences)
+    tune_lm.add_parser(sub)
     add_models_parser(sub, "handwriting")
     return parser
+
+
+def _packaged_sentences() -> list[str]:
+    """The English sentences shipped with the package (``lm build --packaged-text``)."""
+    from handwriting.synth import load_sentences
+
+    return load_sentences()
 
 
 def _train_main():

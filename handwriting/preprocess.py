@@ -12,7 +12,11 @@ Second stage of the handwriting pipeline (reader -> preprocess -> features).
 3. zero-length strokes (dots) are dropped unless ``keep_dots``;
 4. y is flipped to point up when ``flip_y`` (IAM-OnDB and screen coordinates
    point down);
-5. slant: the dominant slant of near-vertical pen-down segments (length-
+5. baseline (``baseline_correction``): the bottom of the core band is
+   measured in windows a few core heights wide along x and a line (a
+   parabola when the ink spans five or more windows) fitted through those
+   points is subtracted from y, so tilted and curved lines come out straight;
+   slant: the dominant slant of near-vertical pen-down segments (length-
    weighted median angle) is sheared out;
 6. normalisation: the core band (``core_low``..``core_high`` percentiles of
    y, weighted by ink length) is scaled to height 1 with its bottom at y = 0,
@@ -55,6 +59,7 @@ class PreprocessConfig:
     outlier_factor: float = 25.0  # x median step; 0 keeps every point
     keep_dots: bool = True  # zero-length strokes: i dots, full stops
     slant_correction: bool = True
+    baseline_correction: bool = False  # straighten tilted and curved baselines (x-windowed fit)
     normalize: bool = True  # unit core height, origin at (min x, core bottom)
     core_low: float = 25.0  # percentile of y (ink-length weighted): core bottom
     core_high: float = 75.0  # percentile of y: core top
@@ -166,6 +171,35 @@ def estimate_slant(ink: Ink, flip_y: bool = True) -> float:
     return _slant(pts * _FLIP if flip_y else pts, stroke)
 
 
+BASELINE_WINDOW = 4.0  # core heights of x per baseline measurement
+
+
+def _straighten(pts: np.ndarray, stroke: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """``pts`` (y up) with a fitted baseline (tilt, and bow on long lines) subtracted from y."""
+    bottom, height = _core_band(pts, stroke, cfg.core_low, cfg.core_high)
+    weights = _ink_weights(pts, stroke)
+    edges = np.arange(
+        pts[:, 0].min(), pts[:, 0].max() + BASELINE_WINDOW * height, BASELINE_WINDOW * height
+    )
+    xs, ys, ws = [], [], []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (pts[:, 0] >= lo) & (pts[:, 0] < hi)
+        w = weights[inside]
+        if w.sum() >= height:  # at least about one core height of ink
+            xs.append(np.average(pts[inside, 0], weights=w))
+            ys.append(_weighted_percentile(pts[inside, 1], w, cfg.core_low))
+            ws.append(w.sum())
+    if len(xs) < 2:
+        return pts
+    degree = 2 if len(xs) >= 5 else 1
+    centre, scale = np.mean(xs), max(np.ptp(xs), 1e-9)
+    coef = np.polyfit((np.array(xs) - centre) / scale, ys, degree, w=np.sqrt(ws))
+    fitted = np.polyval(coef, (pts[:, 0] - centre) / scale)
+    out = pts.copy()
+    out[:, 1] -= fitted - bottom
+    return out
+
+
 def _path_steps(pts: np.ndarray, stroke: np.ndarray, time_aware: bool) -> np.ndarray:
     """(P - 1,) path length of each pen-down move; with time counted at the median speed."""
     seg = _segments(pts, stroke)
@@ -230,6 +264,8 @@ def preprocess_tracked(ink: Ink, cfg: PreprocessConfig) -> tuple[Ink, np.ndarray
         raise InkError(f"ink {ink.id!r}: fewer than two distinct points after cleaning")
     if cfg.flip_y:
         pts = pts * _FLIP
+    if cfg.baseline_correction:
+        pts = _straighten(pts, stroke, cfg)
     if cfg.slant_correction:
         pts = pts - np.outer(pts[:, 1], [np.tan(_slant(pts, stroke)), 0, 0, 0])
     if cfg.normalize:

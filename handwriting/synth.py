@@ -20,7 +20,6 @@ fonts and style seeds are disjoint from the training writers') and
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib.resources
 import math
 import os
@@ -32,16 +31,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from HersheyFonts import HersheyFonts
 from tqdm import tqdm
 
 from common.fileio import write_bytes_atomic
+from handwriting.glyph_sources import BASELINE, Glyph, glyph_table
 from handwriting.ink import Ink
+from handwriting.kinematics import add_hooks, bell_samples, lognormal_samples
+from handwriting.pen_habits import (
+    apply_habits,
+    deform,
+    delayed_stroke,
+    habit_rng,
+    is_dot,
+    ligature,
+    reproportion,
+)
 from handwriting.writer_styles import (
     LATIN_FONTS,
     TEST_FONTS,
     TRAIN_FONTS,
     SynthError,
+    SynthLevers,
     WriterStyle,
     make_writers,
 )
@@ -53,16 +63,10 @@ LINES_PER_FORM = 6
 LINES_PER_WRITER = 24
 SAMPLE_RATE = 100.0  # Hz
 JOIN_GAP = 3.5  # glyph units: polylines whose ends are this close are drawn without lifting
-DOT_SIZE = 2.0  # glyph units: polylines no larger than this are dots, written after the word
+INNER_JOIN = 8.0  # glyph units: a joining writer links strokes of one letter this close
+ALL_LEVERS = SynthLevers()
+FALLBACK_FONT = "futural"  # for the few characters an outline font lacks
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-"})
-
-
-@functools.cache
-def _glyphs(font: str) -> dict:
-    """Glyph table of a built-in Hershey font."""
-    fonts = HersheyFonts()
-    fonts.load_default_font(font)
-    return fonts.all_glyphs
 
 
 def clean_text(text: str) -> str:
@@ -86,38 +90,109 @@ def wrap_lines(sentence: str, max_chars: int = MAX_LINE_CHARS) -> list[str]:
     return lines + ([line] if line else [])
 
 
-def _glyph_polylines(text: str, style: WriterStyle) -> list[np.ndarray]:
-    """Pen-down polylines of ``text`` in glyph units (y down).
+def _letter(
+    char: str, style: WriterStyle, levers: SynthLevers, rng: np.random.Generator
+) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """One instance of ``char`` by ``style``: plain strokes (the writer's habits applied,
+    for join decisions), drawn strokes (deformed) and the glyph's advance."""
+    font = style.font
+    if (
+        levers.glyph_variety
+        and habit_rng(style.seed, char, "allograph").random() < style.p_allograph
+    ):
+        font = style.alt_font
+    glyph = _find_glyph(char, (font, style.font, style.alt_font, FALLBACK_FONT))
+    plain = list(glyph.strokes)
+    if levers.stroke_order:
+        plain = apply_habits(
+            glyph.strokes, style.seed, char, style.p_split, style.p_reorder, style.p_reverse
+        )
+    drawn = deform(plain, style.elastic, rng) if levers.glyph_variety else plain
+    if levers.proportions:
+        lift = rng.normal(0.0, style.bounce)
+        drawn = reproportion(drawn, style.x_ratio, style.ascender, style.descender, lift)
+    return plain, drawn, glyph.advance
 
-    Polylines whose ends are at most ``JOIN_GAP`` apart in the font's own
-    spacing are merged; dots (i, j, punctuation) are written after their word.
+
+def _find_glyph(char: str, fonts: Sequence[str]) -> Glyph:
+    """``char`` from the first of ``fonts`` that has it (outline fonts may lack punctuation)."""
+    for font in fonts:
+        glyph = glyph_table(font).get(char)
+        if glyph is not None:
+            return glyph
+    raise SynthError(f"no glyph for {char!r} in {', '.join(fonts)}")
+
+
+def _word_strokes(
+    word: str, x: float, style: WriterStyle, levers: SynthLevers, rng: np.random.Generator
+) -> tuple[list[np.ndarray], float]:
+    """Pen-down polylines of one word starting at ``x`` (glyph units, y down) and the end x.
+
+    Strokes whose ends touch in the writer's own letter forms (script fonts'
+    joins) are merged; with the cursive lever other letter pairs are joined by a
+    ligature at the writer's rate; delayed dots and crosses come after the word.
     """
-    glyphs = _glyphs(style.font)
-    polylines: list[np.ndarray] = []
-    dots: list[np.ndarray] = []
-    x = x_plain = 0.0  # pen position with and without this writer's spacing
-    last_plain_end = None
-    for char in text + " ":
-        glyph = glyphs[char]
-        if char == " ":
-            polylines, dots = polylines + dots, []
-            x += glyph.char_width * style.width * style.word_spacing
-            x_plain, last_plain_end = x_plain + glyph.char_width, None
-            continue
-        for stroke in glyph.strokes:
-            points = np.array(stroke, dtype=np.float64) - [glyph.left_offset, 0.0]
-            plain = points + [x_plain, 0.0]
-            placed = points * [style.width, 1.0] + [x, 0.0]
-            if np.ptp(points, axis=0).max() <= DOT_SIZE:
-                dots.append(placed)
-            elif last_plain_end is not None and np.hypot(*(plain[0] - last_plain_end)) <= JOIN_GAP:
-                polylines[-1] = np.vstack([polylines[-1], placed])
-                last_plain_end = plain[-1]
+    strokes: list[np.ndarray] = []
+    delayed: list[np.ndarray] = []
+    last_plain_end, x_plain, prev = None, x, ""
+    for char in word:
+        plain, drawn, advance = _letter(char, style, levers, rng)
+        joined = levers.cursive and char.isalpha() and rng.random() < style.cursive
+        plain = [s + [x_plain, 0.0] for s in plain]
+        drawn = [s * [style.width, 1.0] + [x, 0.0] for s in drawn]
+        late = delayed_stroke(char, plain) if levers.delayed_strokes else None
+        if late is not None and rng.random() < style.p_delay:
+            delayed.append(drawn.pop(late))
+            plain.pop(late)
+        for j, (p, d) in enumerate(zip(plain, drawn, strict=True)):
+            # a joining writer links a letter to the one before by a ligature, and a
+            # letter's own strokes when the next one starts near where the last ended
+            gap = np.inf if last_plain_end is None else np.hypot(*(p[0] - last_plain_end))
+            joins = joined and not is_dot(p) and (gap <= INNER_JOIN if j else prev.isalpha())
+            if gap <= JOIN_GAP or (joins and j):
+                strokes[-1] = np.vstack([strokes[-1], d])
+            elif joins and strokes:
+                bridge = ligature(strokes[-1][-1], d[0], rng)
+                strokes[-1] = np.vstack([strokes[-1], bridge, d])
             else:
-                polylines.append(placed)
-                last_plain_end = plain[-1]
-        x += glyph.char_width * style.width + style.letter_spacing
-        x_plain += glyph.char_width
+                strokes.append(d)
+            last_plain_end = None if is_dot(p) else p[-1]
+        x += advance * style.width + style.letter_spacing
+        x_plain, prev = x_plain + advance, char
+    return strokes + delayed, x
+
+
+def _word_geometry(
+    strokes: list[np.ndarray], x0: float, style: WriterStyle, rng: np.random.Generator
+) -> tuple[list[np.ndarray], float]:
+    """One word's own slant and size change around its start on the baseline, and the scale."""
+    shear = math.tan(math.radians(rng.normal(0.0, style.word_slant)))
+    scale = math.exp(rng.normal(0.0, style.word_size))
+    anchor = np.array([x0, BASELINE])
+    out = []
+    for s in strokes:
+        local = (s - anchor) * scale
+        local[:, 0] -= local[:, 1] * shear
+        out.append(local + anchor)
+    return out, scale
+
+
+def _glyph_polylines(
+    text: str, style: WriterStyle, levers: SynthLevers, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Pen-down polylines of ``text`` in glyph units (y down), in writing order."""
+    space = _find_glyph(" ", (style.font, FALLBACK_FONT)).advance
+    polylines: list[np.ndarray] = []
+    x = 0.0
+    for word in text.split(" "):
+        strokes, end = _word_strokes(word, x, style, levers, rng)
+        gap = space * style.width * style.word_spacing
+        if levers.line_geometry:
+            strokes, scale = _word_geometry(strokes, x, style, rng)
+            end = x + (end - x) * scale
+            gap *= style.space_scale * max(0.4, 1.0 + rng.normal(0.0, style.space_jitter))
+        polylines += strokes
+        x = end + gap
     return polylines
 
 
@@ -133,27 +208,41 @@ def _chaikin(polyline: np.ndarray, iterations: int = 2) -> np.ndarray:
     return polyline
 
 
-def _timed_samples(polyline: np.ndarray, speed: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pen positions every 1/SAMPLE_RATE s along ``polyline`` with a bell-shaped speed."""
-    seg = np.hypot(*np.diff(polyline, axis=0).T)
-    arc = np.r_[0.0, np.cumsum(seg)]
-    if arc[-1] <= 0:
-        return polyline[:1], np.zeros(1)
-    velocity = speed * (0.3 + 0.7 * np.sin(np.pi * arc / arc[-1]))
-    clock = np.r_[0.0, np.cumsum(seg / ((velocity[1:] + velocity[:-1]) / 2))]
-    times = np.arange(0.0, clock[-1], 1.0 / SAMPLE_RATE)
-    if len(times) > 1 and clock[-1] - times[-1] < 0.5 / SAMPLE_RATE:
-        times = times[:-1]  # so close to the end point that the end point replaces it
-    times = np.r_[times, clock[-1]]
-    xy = np.column_stack([np.interp(times, clock, polyline[:, k]) for k in range(2)])
-    return xy, times
-
-
 def _smooth_noise(rng: np.random.Generator, n: int, std: float) -> np.ndarray:
     """(n, 2) Gaussian noise low-pass filtered over ~5 samples, of roughly ``std``."""
     noise = rng.normal(0.0, std * np.sqrt(5), (n + 4, 2))
     kernel = np.ones(5) / 5
     return np.column_stack([np.convolve(noise[:, k], kernel, mode="valid") for k in range(2)])
+
+
+def _line_geometry(
+    polylines: list[np.ndarray], style: WriterStyle, levers: SynthLevers, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Slant, a wavy and tilted baseline, and (line_geometry lever) a bowed one."""
+    shear, skew = math.tan(math.radians(style.slant_deg)), math.tan(math.radians(rng.normal(0, 1)))
+    period, phase = rng.uniform(150, 400), rng.uniform(0, 2 * np.pi)
+    length = max(float(max(p[:, 0].max() for p in polylines)), 1.0)
+    bow = style.bow * rng.uniform(0.5, 1.0) if levers.line_geometry else 0.0
+    out = []
+    for p in polylines:
+        x, y = p[:, 0], p[:, 1]
+        y = y + style.drift * np.sin(2 * np.pi * x / period + phase) + x * skew
+        y = y + bow * (1.0 - (2.0 * x / length - 1.0) ** 2)
+        out.append(np.column_stack([x - (y - BASELINE) * shear, y]))
+    return out
+
+
+def _pen_samples(
+    polyline: np.ndarray, style: WriterStyle, levers: SynthLevers, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Timed pen positions of one stroke: sigma-lognormal at the writer's rate, with hooks
+    (kinematics lever), or one bell-shaped profile at 100 Hz."""
+    if not levers.kinematics:
+        return bell_samples(polyline, style.speed, SAMPLE_RATE)
+    xy, times = lognormal_samples(polyline, style.speed, style.rate, style.sigma, rng)
+    if rng.random() < style.p_hook:
+        xy, times = add_hooks(xy, times, style.hook, style.rate, rng)
+    return xy, times
 
 
 def synthesize_line(
@@ -162,15 +251,17 @@ def synthesize_line(
     rng: np.random.Generator,
     origin: tuple[float, float] = (600.0, 1000.0),
     t0: float = 0.0,
+    levers: SynthLevers = ALL_LEVERS,
 ) -> Ink:
     """Draw ``text`` as ``style`` writes it: whiteboard units, y down, times in seconds.
 
     Args:
         text: characters of ``DRAWABLE`` only.
         style: the writer.
-        rng: randomness of this particular line (drift phase, jitter, pauses).
+        rng: randomness of this particular line (instances, drift phase, jitter, pauses).
         origin: where the line's baseline starts.
         t0: time of the first point.
+        levers: which human-like effects to apply (all by default).
 
     Raises:
         SynthError: undrawable characters or nothing to draw.
@@ -178,23 +269,23 @@ def synthesize_line(
     bad = sorted(set(text) - DRAWABLE)
     if bad:
         raise SynthError(f"cannot draw characters {''.join(bad)!r}")
-    polylines = [_chaikin(p) for p in _glyph_polylines(text, style)]
+    polylines = [_chaikin(p) for p in _glyph_polylines(text, style, levers, rng)]
     if not polylines:
         raise SynthError(f"nothing to draw in {text!r}")
-    shear, skew = math.tan(math.radians(style.slant_deg)), math.tan(math.radians(rng.normal(0, 1)))
-    period, phase = rng.uniform(150, 400), rng.uniform(0, 2 * np.pi)
+    polylines = _line_geometry(polylines, style, levers, rng)
+    noise = style.noise if levers.kinematics else 0.0
     strokes, t, previous_end = [], t0, None
     for polyline in polylines:
-        x, y = polyline[:, 0], polyline[:, 1]
-        y = y + style.drift * np.sin(2 * np.pi * x / period + phase) + x * skew
-        xy, times = _timed_samples(np.column_stack([x - y * shear, y]), style.speed)
+        xy, times = _pen_samples(polyline, style, levers, rng)
         xy = xy + _smooth_noise(rng, len(xy), style.jitter)
         if previous_end is not None:
             jump = np.hypot(*(xy[0] - previous_end))
             t += style.pause * rng.uniform(0.5, 1.5) + jump / (2 * style.speed)
-        device = np.rint(xy * style.size + origin)
-        strokes.append(np.column_stack([device, np.round(t + times, 3)]))  # (N, 2) + (N,)
-        t, previous_end = t + times[-1] + 1.0 / SAMPLE_RATE, xy[-1]
+        device = xy * style.size + origin - [0.0, BASELINE * style.size]
+        if noise > 0:  # digitiser noise (kinematics lever)
+            device = device + rng.normal(0.0, noise, xy.shape)
+        strokes.append(np.column_stack([np.rint(device), np.round(t + times, 3)]))
+        t, previous_end = t + times[-1] + 1.0 / style.rate, xy[-1]
     return Ink(tuple(strokes), text=text)
 
 
@@ -222,19 +313,25 @@ def _text_lines(sentences: list[str], n_lines: int, rng: np.random.Generator) ->
     return lines[:n_lines]
 
 
-def _write_form(root: Path, form_id: str, style: WriterStyle, lines: list[str], seed: int) -> None:
+def _write_form(
+    root: Path, form_id: str, style: WriterStyle, lines: list[str], seed: int, levers: SynthLevers
+) -> None:
     """Ink files of one form's lines, stacked down the whiteboard, and its transcript file."""
     group, form_dir = form_id.split("-")[0], form_id[:-1]
     rng = np.random.default_rng([style.seed, seed, int(form_dir.split("-")[1])])
     t = float(rng.uniform(100, 5000))
     for number, text in enumerate(lines, start=1):
         origin = (rng.uniform(400, 800), 1000 + number * 40 * style.size)
-        ink = synthesize_line(text, style, rng, origin=origin, t0=t)
+        ink = synthesize_line(text, style, rng, origin=origin, t0=t, levers=levers)
         t = float(ink.points[-1, 2]) + rng.uniform(1.0, 3.0)
         write_iam_ondb_line(
             ink, root / "lineStrokes" / group / form_dir / f"{form_id}-{number:02d}.xml"
         )
-    header = f"Synthetic form {form_id}, writer {style.writer} (Hershey font {style.font})"
+    off = [name for name in SynthLevers.names() if not getattr(levers, name)]
+    header = (
+        f"Synthetic form {form_id}, writer {style.writer} (glyphs {style.font}, {style.alt_font})"
+    )
+    header += f"; levers off: {', '.join(off)}" if off else ""
     body = "\n".join(lines)
     transcript = f"{header}\n\nOCR:\n\n{body}\n\nCSR:\n\n{body}\n"
     write_bytes_atomic(root / "ascii" / group / form_dir / f"{form_id}.txt", transcript.encode())
@@ -284,13 +381,15 @@ def plan_corpus(
     return train_forms + test_forms, splits
 
 
-def _write_corpus(out: Path, forms: list[Form], splits: dict, seed: int, progress: bool) -> None:
+def _write_corpus(
+    out: Path, forms: list[Form], splits: dict, seed: int, progress: bool, levers: SynthLevers
+) -> None:
     """All files of the corpus, built in a temporary directory then renamed to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         for form_id, style, form_lines in tqdm(forms, desc="synth forms", disable=not progress):
-            _write_form(tmp, form_id, style, form_lines, seed)
+            _write_form(tmp, form_id, style, form_lines, seed, levers)
         for name, ids in splits.items():
             write_bytes_atomic(tmp / f"{name}.txt", "".join(f"{i}\n" for i in ids).encode())
         table = "".join(f"{form_id} {style.writer}\n" for form_id, style, _ in forms)
@@ -312,6 +411,7 @@ def synthesize_corpus(
     progress: bool = True,
     train_fonts: Sequence[str] = TRAIN_FONTS,
     test_fonts: Sequence[str] = TEST_FONTS,
+    levers: SynthLevers = ALL_LEVERS,
 ) -> dict:
     """Write a synthetic IAM-OnDB corpus of ``n_lines`` lines to ``out_dir``, atomically.
 
@@ -327,6 +427,7 @@ def synthesize_corpus(
         progress: show a progress bar.
         train_fonts: Hershey fonts of the training writers (cycled over writers).
         test_fonts: Hershey fonts of the held-out writers; disjoint from ``train_fonts``.
+        levers: which human-like effects to apply (``SynthLevers``; all by default).
 
     Returns:
         Summary: path, number of lines, forms per split, writers and fonts per side.
@@ -346,7 +447,7 @@ def synthesize_corpus(
         raise SynthError("no drawable text in the sentences")
     lines = _text_lines(drawable, n_lines, np.random.default_rng(seed))
     forms, splits = plan_corpus(lines, seed, test_fraction, train_fonts, test_fonts)
-    _write_corpus(out, forms, splits, seed, progress)
+    _write_corpus(out, forms, splits, seed, progress, levers)
     held_out = set(splits["testset_f"])
     sides = {"train": [f for f in forms if f[0] not in held_out]}
     sides["test"] = [f for f in forms if f[0] in held_out]
@@ -397,6 +498,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help=f"Hershey fonts of held-out writers, none of them a training font "
         f"(default {','.join(TEST_FONTS)})",
     )
+    add(
+        "--without",
+        type=_font_list,
+        default=(),
+        metavar="L1,L2",
+        help="switch off these human-like effects, for ablations (choose from "
+        f"{', '.join(SynthLevers.names())}; default: all on)",
+    )
     add("--no-progress", action="store_true", help="do not show a progress bar")
     parser.set_defaults(func=run)
     return parser
@@ -418,6 +527,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             train_fonts=args.train_fonts,
             test_fonts=args.test_fonts,
+            levers=SynthLevers.without(args.without),
         )
     except (ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,7 +1,13 @@
-"""Synthetic writers: a Hershey font plus a style seed that draws slant, size,
-spacing, baseline drift, jitter and pen speed. Training and held-out writers
-never share a font or a seed (see ``make_writers``); ``handwriting.synth``
-draws their lines.
+"""Synthetic writers: a glyph source plus a style seed that draws the writer's hand.
+
+Part of ``handwriting synth`` (glyphs -> writer habits -> line geometry ->
+kinematics -> ink). A ``WriterStyle`` holds everything one writer does the
+same way on every line: slant, size, spacing, how often they lift the pen
+inside a letter, reverse or reorder strokes, join letters, delay dots and
+crosses, how much each letter instance varies, how their pen accelerates and
+how their digitiser samples it. Training and held-out writers never share a
+glyph source, a seed or a sampling rate (see ``make_writers``). ``SynthLevers``
+switches each family of these effects on or off, for ablations.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ LATIN_FONTS = (
 )  # fmt: skip
 # Held-out fonts are other designs of families seen in training (script, sans, serif),
 # as a new writer has their own hand but writes letters the reader has seen before.
+# ``ttf:`` sources are handwriting outline fonts turned into centre lines
+# (handwriting.font_strokes); held out: two of the six bwht hands and a script.
 TRAIN_FONTS = (
     "cursive",
     "futural",
@@ -28,8 +36,44 @@ TRAIN_FONTS = (
     "rowmant",
     "futuram",
     "timesib",
+    "ttf:dkg",
+    "ttf:breip",
+    "ttf:ecolier",
+    "ttf:bwht-build",
+    "ttf:bwht-connect",
+    "ttf:bwht-learn",
+    "ttf:humor",
 )
-TEST_FONTS = ("scripts", "rowmans", "timesr")
+TEST_FONTS = ("scripts", "rowmans", "timesr", "ttf:dancing", "ttf:bwht-mentor", "ttf:bwht-organize")
+TRAIN_RATES = (80.0, 100.0, 200.0)  # Hz; digitisers differ
+TEST_RATES = (130.0,)  # no training writer samples at this rate
+
+
+@dataclass(frozen=True)
+class SynthLevers:
+    """Which families of human-like effects the synthesiser applies (all on by default)."""
+
+    stroke_order: bool = True  # pen lifts inside letters, stroke order and direction habits
+    cursive: bool = True  # letters of a word joined by ligatures (per-writer share)
+    delayed_strokes: bool = True  # i/j dots and t/f/x crosses written after the word
+    glyph_variety: bool = True  # per-instance elastic deformation and per-writer allographs
+    kinematics: bool = True  # sigma-lognormal speed, writer sampling rates, hooks, sensor noise
+    line_geometry: bool = True  # curved baselines, per-word slant/size drift, uneven spacing
+    proportions: bool = True  # per-writer x-height, ascender and descender ratios, letter bounce
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def without(cls, names: Sequence[str]) -> SynthLevers:
+        """All levers on except ``names``; ``SynthError`` names an unknown lever."""
+        unknown = sorted(set(names) - set(cls.names()))
+        if unknown:
+            raise SynthError(
+                f"unknown levers {', '.join(unknown)}; choose from {', '.join(cls.names())}"
+            )
+        return cls(**{n: n not in names for n in cls.names()})
 
 
 class SynthError(ValueError):
@@ -57,28 +101,88 @@ class WriterStyle:
     jitter: float = _drawn(0.05, 0.25)  # std of the smooth pen wobble
     speed: float = _drawn(150.0, 260.0)  # peak pen speed, glyph units per second
     pause: float = _drawn(0.05, 0.25)  # mean pen-up pause, seconds
+    # stroke_order: habits per character (handwriting.pen_habits.apply_habits)
+    p_split: float = _drawn(0.0, 0.5)  # a stroke is cut at its sharpest corner
+    p_reorder: float = _drawn(0.0, 0.4)  # a letter's strokes are drawn in another order
+    p_reverse: float = _drawn(0.0, 0.3)  # a stroke is drawn backwards
+    # cursive: share of letter pairs within a word joined by a ligature
+    cursive: float = _drawn(0.0, 1.0)  # redrawn by make_style: print, mixed or cursive writer
+    p_delay: float = _drawn(0.2, 1.0)  # a dot or cross is written after the word
+    # glyph_variety
+    elastic: float = _drawn(0.2, 1.0)  # glyph units of per-instance warp
+    p_allograph: float = _drawn(0.0, 0.3)  # a letter is written in the writer's second hand
+    # kinematics
+    sigma: float = _drawn(0.15, 0.35)  # log-time spread of lognormal components
+    p_hook: float = _drawn(0.0, 0.6)  # a stroke gets a flick at pen-down or pen-up
+    hook: float = _drawn(0.3, 1.5)  # flick length, glyph units
+    noise: float = _drawn(0.0, 0.8)  # digitiser noise, device units
+    # line_geometry
+    bow: float = _drawn(-3.0, 3.0)  # baseline curvature: sag at mid-line, glyph units
+    word_slant: float = _drawn(0.0, 5.0)  # std of per-word slant change, degrees
+    word_size: float = _drawn(0.0, 0.08)  # std of per-word log size change
+    space_jitter: float = _drawn(0.0, 0.3)  # std of word-space factor
+    space_scale: float = _drawn(0.55, 1.1)  # factor on the word space (people write tighter)
+    # proportions
+    x_ratio: float = _drawn(0.75, 1.3)  # factor on the x-height zone
+    ascender: float = _drawn(0.6, 1.2)  # factor on ascenders and capitals above x-height
+    descender: float = _drawn(0.65, 1.3)  # factor on descenders
+    bounce: float = _drawn(0.0, 1.2)  # std of each letter's offset from the baseline, glyph units
+    alt_font: str = ""  # second glyph source (allographs); same side as ``font``
+    rate: float = 100.0  # digitiser sampling rate, Hz
 
 
-def make_style(writer: str, font: str, seed: int) -> WriterStyle:
-    """The style a seed gives a writer of ``font``."""
+def _cursive_share(rng: np.random.Generator) -> float:
+    """Print writers (40%), mixed (30%) and cursive writers (30%)."""
+    kind = rng.random()
+    if kind < 0.4:
+        return 0.0
+    return float(rng.uniform(0.3, 0.7) if kind < 0.7 else rng.uniform(0.85, 1.0))
+
+
+def make_style(
+    writer: str, font: str, seed: int, alt_font: str = "", held_out: bool = False
+) -> WriterStyle:
+    """The style a seed gives a writer of ``font``.
+
+    Held-out writers sample at a rate and with a lognormal spread (sigma 0.35-0.45)
+    that no training writer uses.
+    """
     rng = np.random.default_rng(seed)
     ranges = {f.name: f.metadata["range"] for f in fields(WriterStyle) if "range" in f.metadata}
     drawn = {name: float(rng.uniform(*bounds)) for name, bounds in ranges.items()}
-    return WriterStyle(writer=writer, font=font, seed=seed, **drawn)
+    drawn["cursive"] = _cursive_share(rng)
+    rates = TEST_RATES if held_out else TRAIN_RATES
+    drawn["rate"] = float(rates[rng.integers(len(rates))])
+    if held_out:
+        drawn["sigma"] = float(rng.uniform(0.35, 0.45))
+    return WriterStyle(writer=writer, font=font, seed=seed, alt_font=alt_font or font, **drawn)
+
+
+def known_sources() -> tuple[str, ...]:
+    """Hershey fonts and ``ttf:NAME`` handwriting fonts (``handwriting.font_strokes``)."""
+    from handwriting.font_strokes import TTF_FONTS
+
+    return LATIN_FONTS + tuple(f"ttf:{name}" for name in TTF_FONTS)
 
 
 def check_fonts(train_fonts: Sequence[str], test_fonts: Sequence[str]) -> None:
     """Raise ``SynthError`` unless both font lists are non-empty, Latin and disjoint."""
     if not train_fonts or not test_fonts:
         raise SynthError("need at least one training font and one held-out font")
-    unknown = sorted((set(train_fonts) | set(test_fonts)) - set(LATIN_FONTS))
+    unknown = sorted((set(train_fonts) | set(test_fonts)) - set(known_sources()))
     if unknown:
         raise SynthError(
-            f"unknown fonts {', '.join(unknown)}; choose from {', '.join(LATIN_FONTS)}"
+            f"unknown fonts {', '.join(unknown)}; choose from {', '.join(known_sources())}"
         )
     shared = sorted(set(train_fonts) & set(test_fonts))
     if shared:
         raise SynthError(f"fonts both in training and held out: {', '.join(shared)}")
+
+
+def _has_lowercase(source: str) -> bool:
+    from handwriting.glyph_sources import glyph_table
+
+    return "a" in glyph_table(source)
 
 
 def make_writers(
@@ -93,5 +197,12 @@ def make_writers(
     seeds = np.random.default_rng(seed).choice(10**9, size=n_train + n_test, replace=False)
     fonts = [train_fonts[i % len(train_fonts)] for i in range(n_train)]
     fonts += [test_fonts[i % len(test_fonts)] for i in range(n_test)]
-    styles = [make_style(f"w{i + 1:02d}", f, int(seeds[i])) for i, f in enumerate(fonts)]
+    styles = []
+    for i, font in enumerate(fonts):
+        side = train_fonts if i < n_train else test_fonts
+        # the second hand (allographs) comes from the same side; for a capitals-only font it
+        # is also where lowercase comes from, so it must have lowercase
+        alts = [f for f in side if f != font and (_has_lowercase(f) or _has_lowercase(font))]
+        alt = alts[(i // len(side)) % len(alts)] if alts else font
+        styles.append(make_style(f"w{i + 1:02d}", font, int(seeds[i]), alt, i >= n_train))
     return styles[:n_train], styles[n_train:]

@@ -7,6 +7,7 @@ Text -> the task's normaliser (the model's alphabet and text settings) -> tokens
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from common.fileio import write_text_atomic
@@ -31,15 +32,20 @@ with a char LM: DecoderConfig.lm_unit=char / --lm-unit char).
 
 
 def add_lm_parser(
-    subparsers: argparse._SubParsersAction, default_unit: str = "word", task: str | None = None
+    subparsers: argparse._SubParsersAction,
+    default_unit: str = "word",
+    task: str | None = None,
+    packaged_text: Callable[[], list[str]] | None = None,
 ) -> None:
-    """Register ``lm build TEXT... -o LM.arpa --order N --unit word|char [--model M]``.
+    """Register ``lm build [TEXT...] -o LM.arpa --order N --unit word|char [--model M]``.
 
     Args:
         subparsers: the ``add_subparsers()`` object of the program's parser.
         default_unit: ``--unit`` default (``"word"`` for speech, ``"char"`` for handwriting).
         task: ``asr`` or ``handwriting``: ``--model`` defaults to its shipped model. Without
             a task and without ``--model``, text is lowercased and stripped of punctuation.
+        packaged_text: the sentences the package ships for this task; given, ``lm build``
+            offers ``--packaged-text`` to use them (with or instead of TEXT files).
     """
     if default_unit not in UNITS:
         raise ValueError(f"default_unit must be one of {'|'.join(UNITS)}, not {default_unit!r}")
@@ -56,8 +62,19 @@ def add_lm_parser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     build.add_argument(
-        "text", nargs="+", type=Path, metavar="TEXT", help="plain-text file(s), one sentence a line"
+        "text",
+        nargs="+" if packaged_text is None else "*",
+        type=Path,
+        metavar="TEXT",
+        help="plain-text file(s), one sentence a line",
     )
+    if packaged_text is not None:
+        build.add_argument(
+            "--packaged-text",
+            action="store_true",
+            help="also use the English sentences shipped with the package (the text `synth` "
+            "draws); enough for a first LM without any TEXT file",
+        )
     build.add_argument(
         "-o",
         "--output",
@@ -81,7 +98,7 @@ def add_lm_parser(
         f"(default: {default_unit})",
     )
     _add_model_argument(build, task)
-    build.set_defaults(func=run, task=task)
+    build.set_defaults(func=run, task=task, packaged=packaged_text)
 
 
 def _add_model_argument(build: argparse.ArgumentParser, task: str | None) -> None:
@@ -128,7 +145,12 @@ def _normalizer(model: str | None, task: str | None):
 def run(args: argparse.Namespace) -> int:
     """``lm build``: read the text, estimate, write the ARPA file; returns the exit status."""
     order = args.order if args.order is not None else DEFAULT_ORDER[args.unit]
+    use_packaged = getattr(args, "packaged_text", False)
+    if not args.text and not use_packaged:
+        raise LMBuildError("no text: give TEXT file(s) or --packaged-text")
     sentences = _read_sentences(args.text)
+    if use_packaged:
+        sentences.extend(args.packaged())
     if not any(line.strip() for line in sentences):
         raise LMBuildError(f"no text in {', '.join(str(p) for p in args.text)}")
     arpa = build_arpa(sentences, order, args.unit, _normalizer(args.model, args.task))

@@ -45,13 +45,43 @@ def test_every_group_option_composes_into_the_schema(task, group, option):
     cfg = compose_task(task, overrides)
     typed = OmegaConf.to_object(cfg)
     assert isinstance(typed, SCHEMAS[task][1])
-    expected = OmegaConf.to_container(
-        OmegaConf.load(CONF / task / group / f"{option}.yaml"), resolve=False
-    )
+    expected = yaml_values(task, group, option)
     if option == "manifest":
         expected["train"]["path"] = "train.jsonl"
-    if "defaults" not in expected:
-        assert_subset(expected, OmegaConf.to_container(cfg[group], resolve=False))
+    assert_subset(expected, OmegaConf.to_container(cfg[group], resolve=False))
+
+
+def yaml_values(task: str, group: str, option: str) -> dict:
+    """The values an option stands for: those of the options it builds on (its
+    ``defaults:``, same group) overridden by the values its own file sets, which must
+    win whatever the order of its ``defaults:`` list."""
+    own = OmegaConf.load(CONF / task / group / f"{option}.yaml")
+    bases = [name for name in own.pop("defaults", []) if name != "_self_"]
+    merged = OmegaConf.create()
+    for name in bases:
+        merged = OmegaConf.merge(merged, yaml_values(task, group, name))
+    return OmegaConf.to_container(OmegaConf.merge(merged, own), resolve=False)
+
+
+def test_options_with_defaults_keep_their_own_and_inherited_values():
+    """The options built on another one (``defaults:``) are checked value by value too."""
+    assert yaml_values("asr", "trainer", "gpu")["max_epochs"] == 30
+    assert yaml_values("asr", "trainer", "gpu")["device"] == "cuda"
+    augment = yaml_values("asr", "features", "log_mel_augment")
+    assert augment["spec_augment"] == {
+        **yaml_values("asr", "features", "log_mel")["spec_augment"],
+        "enabled": True,
+    }
+    assert augment["speed_perturb"] == [0.9, 1.0, 1.1] and augment["n_mels"] == 80
+
+
+@pytest.mark.parametrize("task", sorted(SCHEMAS))
+def test_root_config_values_reach_the_composed_config(task):
+    """``train.yaml`` itself has ``defaults:``: its own values are checked as well."""
+    own = OmegaConf.to_container(OmegaConf.load(CONF / task / "train.yaml"), resolve=False)
+    cfg = OmegaConf.to_container(compose_task(task, []), resolve=False)
+    assert cfg["alphabet"] == own["alphabet"]
+    assert_subset(own["text"], cfg["text"], "text")
 
 
 def assert_subset(expected, actual, where=""):

@@ -147,3 +147,31 @@ def test_flat_line_falls_back_to_its_extent():
     ink = make_ink([[[0, 5, 0], [40, 5, 1]]])
     out = preprocess(ink, PreprocessConfig(resample_step=0))
     assert out.points[:, 0].tolist() == [0.0, 1.0]
+
+
+def _bent(ink: Ink, tilt_deg: float, bow: float) -> Ink:
+    """``ink`` (y down) on a tilted, bowed baseline: y += tan(tilt) x + bow * parabola."""
+    x0, x1 = ink.points[:, 0].min(), ink.points[:, 0].max()
+    out = []
+    for s in ink.strokes:
+        u = (s[:, 0] - x0) / (x1 - x0)
+        y = s[:, 1] + np.tan(np.radians(tilt_deg)) * (s[:, 0] - x0) + bow * (1 - (2 * u - 1) ** 2)
+        out.append(np.column_stack([s[:, 0], y, s[:, 2]]))
+    return Ink(tuple(out), text=ink.text, id=ink.id)
+
+
+@pytest.mark.parametrize(("tilt", "bow"), [(5.0, 0.0), (-6.0, 0.0), (0.0, 1.5), (3.0, -1.2)])
+def test_baseline_correction_straightens_tilted_and_curved_lines(line_ink, tilt, bow):
+    """Point for point (no resampling), a bent line comes out as the straight one does."""
+    on = PreprocessConfig(baseline_correction=True, resample_step=0)
+    off = PreprocessConfig(baseline_correction=False, resample_step=0)
+    bent = _bent(line_ink, tilt, bow * estimate_core_height(line_ink))
+
+    def gap(a: Ink, b: Ink) -> float:  # mean |dy| in core heights, up to a shift
+        dy = a.points[:, 1] - b.points[:, 1]
+        return float(np.abs(dy - np.median(dy)).mean())
+
+    straight = preprocess(line_ink, on)
+    assert gap(preprocess(bent, off), preprocess(line_ink, off)) > 0.25
+    assert gap(preprocess(bent, on), straight) < 0.12
+    assert gap(straight, preprocess(line_ink, off)) < 0.12  # a straight line is left alone

@@ -1,6 +1,7 @@
 """Synthetic corpus: text handling, line drawing, IAM-OnDB layout read back by the real reader."""
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,7 +19,14 @@ from handwriting.synth import (
     synthesize_line,
     wrap_lines,
 )
-from handwriting.writer_styles import LATIN_FONTS, TEST_FONTS, TRAIN_FONTS, make_writers
+from handwriting.writer_styles import (
+    LATIN_FONTS,
+    TEST_FONTS,
+    TRAIN_FONTS,
+    SynthLevers,
+    known_sources,
+    make_writers,
+)
 
 SENTENCES = [
     "The tried and the untried, young and old, were herded together",
@@ -52,12 +60,15 @@ def test_packaged_sentences_and_custom_files(tmp_path):
 
 
 def test_writers_use_disjoint_fonts_and_seeds():
-    train, test = make_writers(9, 4, seed=1)
+    train, test = make_writers(len(TRAIN_FONTS) + 1, len(TEST_FONTS) + 1, seed=1)
     assert {w.font for w in train}.isdisjoint({w.font for w in test})
     assert {w.seed for w in train}.isdisjoint({w.seed for w in test})
-    assert len({w.writer for w in train + test}) == 13
+    assert len({w.writer for w in train + test}) == len(TRAIN_FONTS) + len(TEST_FONTS) + 2
     assert {w.font for w in train} == set(TRAIN_FONTS) and {w.font for w in test} == set(TEST_FONTS)
-    assert set(TRAIN_FONTS + TEST_FONTS) <= set(LATIN_FONTS)
+    assert {w.alt_font for w in train} <= set(TRAIN_FONTS)  # allographs stay on their side
+    assert {w.alt_font for w in test} <= set(TEST_FONTS)
+    assert set(TRAIN_FONTS + TEST_FONTS) <= set(known_sources())
+    assert set(LATIN_FONTS) <= set(known_sources())
 
 
 @pytest.mark.parametrize(
@@ -79,19 +90,73 @@ def test_bad_font_choices_are_refused(tmp_path, train_fonts, test_fonts, message
     assert not list(tmp_path.iterdir())
 
 
+NO_LEVERS = SynthLevers.without(SynthLevers.names())
+
+
 def test_synthesize_line_draws_timed_cursive_strokes():
     train, _ = make_writers(1, 0, seed=0)
     cursive = train[0]
     assert cursive.font == "cursive"
-    ink = synthesize_line("minimum", cursive, np.random.default_rng(0))
+    ink = synthesize_line("minimum", cursive, np.random.default_rng(0), levers=NO_LEVERS)
     validate_ink(ink)
     assert ink.text == "minimum"
-    assert [len(s) < 5 for s in ink.strokes] == [False, True, True]  # one stroke, then i dots
+    assert [len(s) < 5 for s in ink.strokes] == [False, True, False, True, False]  # dots in place
+    late = replace(
+        cursive, p_delay=1.0, p_split=0.0, p_reorder=0.0, p_reverse=0.0, cursive=1.0, p_hook=0.0
+    )
+    ink = synthesize_line("minimum", late, np.random.default_rng(0))
+    dots = [np.ptp(s[:, :2], axis=0).max() < 30 for s in ink.strokes]  # a word is ~2000 wide
+    assert dots == [False, True, True]  # one stroke, then the i dots
+    ink = synthesize_line("minimum", cursive, np.random.default_rng(0), levers=NO_LEVERS)
     times = ink.points[:, 2]
     assert np.all(np.diff(times) > 0)
     assert np.allclose(np.diff(ink.strokes[0][:-1, 2]), 0.01)  # 100 Hz inside a stroke
     with pytest.raises(SynthError, match="cannot draw"):
         synthesize_line("caf\u00e9", cursive, np.random.default_rng(0))
+
+
+def test_human_like_lines_sample_at_the_writers_rate():
+    train, test = make_writers(6, 3, seed=0)
+    assert {w.rate for w in test}.isdisjoint({w.rate for w in train})
+    for style in train + test:
+        ink = synthesize_line("Quick brown fox, 42 jumps!", style, np.random.default_rng(1))
+        validate_ink(ink)
+        assert np.all(np.diff(ink.points[:, 2]) > 0)
+        longest = max(ink.strokes, key=len)
+        assert np.median(np.diff(longest[:, 2])) == pytest.approx(1 / style.rate, abs=1e-3)
+
+
+def test_cursive_writers_join_letters_and_print_writers_lift():
+    (style,), _ = make_writers(1, 0, seed=0, train_fonts=("futural",), test_fonts=("timesr",))
+    cursive = replace(style, cursive=1.0, p_split=0.0, p_delay=0.0)
+    count = lambda levers: len(  # noqa: E731
+        synthesize_line("summer", cursive, np.random.default_rng(2), levers=levers).strokes
+    )
+    # six letters, five ligatures: at least four fewer pen lifts
+    assert count(SynthLevers()) + 4 <= count(SynthLevers.without(["cursive"]))
+
+
+def test_dots_and_crosses_come_after_the_word():
+    (style,), _ = make_writers(1, 0, seed=0, train_fonts=("futural",), test_fonts=("timesr",))
+    late = replace(style, cursive=0.0, p_delay=1.0, p_split=0.0, p_reorder=0.0)
+    ink = synthesize_line("it", late, np.random.default_rng(0))
+    last_two = [np.ptp(s[:, :2], axis=0) for s in ink.strokes[-2:]]
+    stem = ink.strokes[0]
+    assert np.ptp(stem[:, 1]) > 3 * np.ptp(stem[:, 0])  # the i stem comes first
+    assert any(w > 2 * h for w, h in last_two)  # the t cross is among the last two
+    in_place = synthesize_line("it", late, np.random.default_rng(0), levers=NO_LEVERS)
+    flat = [np.ptp(s[:, 0]) > 2 * np.ptp(s[:, 1]) for s in in_place.strokes]
+    assert flat[-1]  # Hershey writes the t cross last anyway, but the i dot stays in place
+    assert max(np.ptp(s[:, :2], axis=0).max() for s in in_place.strokes[:2]) > 0
+
+
+def test_unknown_levers_are_refused(tmp_path):
+    with pytest.raises(SynthError, match="unknown levers wobble; choose from stroke_order"):
+        SynthLevers.without(["wobble"])
+    parser = argparse.ArgumentParser()
+    synth.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["synth", str(tmp_path / "c"), "--lines", "2", "--without", "wobble"])
+    assert args.func(args) == 1 and not (tmp_path / "c").exists()
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +244,7 @@ def test_cli_writes_a_corpus_and_reports_errors(tmp_path, capsys):
     chosen = tmp_path / "fonts"
     argv = ["synth", str(chosen), "--lines", "6", "--sentences", str(sentences), "--no-progress"]
     assert run_cli(*argv, "--train-fonts", "gothitt, timesrb", "--test-fonts", "timesr") == 0
-    fonts = {line.split("Hershey font ")[1].rstrip(")\n") for line in
+    fonts = {line.split("(glyphs ")[1].split(",")[0] for line in
              (p.read_text().splitlines()[0] for p in chosen.glob("ascii/*/*/*.txt"))}  # fmt: skip
     assert fonts == {"gothitt", "timesr"}  # one training writer: the first training font
     assert (

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from handwriting.ink import InkError, make_ink
@@ -74,8 +74,7 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
     st.sampled_from(sorted(WRITERS)),
 )
 def test_any_valid_ink_round_trips(tmp_path_factory, strokes, suffix):
-    if sum(map(len, strokes)) < 2:
-        return
+    assume(sum(map(len, strokes)) >= 2)  # one point is not a valid ink
     ink = make_ink(strokes)
     path = WRITERS[suffix](ink, tmp_path_factory.mktemp("rt") / f"ink{suffix}")
     assert np.array_equal(read_ink(path).points, ink.points)
