@@ -130,7 +130,7 @@ def workdir(tmp_path_factory) -> Path:
     sf.write(root / "long.flac", np.concatenate([five, gap, seven, gap, five]), RATE)
     (root / "sentences.txt").write_text(f"{PITTSBURGH}\n{DIGITS}\nopen the door\nHello World\n")
     write_inkml(hershey_ink("open the door"), root / "line.inkml")
-    write_json_ink(hershey_ink("Hello World", "scripts"), root / "page.json")
+    write_json_ink(hershey_ink("Hello World", "rowmans"), root / "page.json")
     write_json_ink(hershey_ink("good morning"), root / "ink" / "morning.json")
     write_inkml(hershey_ink("open the door", "scripts"), root / "ink" / "door.inkml")
     lm = subprocess.run(

@@ -4,8 +4,9 @@ The ink flow (reader -> features -> model -> decoder -> output) runs in process 
 ``handwriting.cli.main`` with the shipped ``ink-synthetic`` model. Its inputs are lines
 set in Hershey vector fonts (the styles the model was trained on) straight from the font
 tables, so what the model should read is known: it reads "open the door" and, in the
-``scripts`` font, "Hello World"; in ``rowmans`` it takes the capital W of "Hello World"
-for a small one ("Hello world"), which a character LM of the right text repairs.
+``rowmans`` font, "Hello World"; in ``scripts`` it takes the script capitals H and W of
+"Hello World" for S and M ("Sello Morld"); a character LM of the right text repairs the
+M (no word of it reads "Morld"), not the line's first letter.
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ def hershey_ink(text: str, font: str = "rowmans") -> Ink:
 
 @pytest.fixture(scope="module")
 def lines(tmp_path_factory) -> dict[str, Path]:
-    """JSON ink files: door (rowmans), hello (scripts), hello_w (rowmans)."""
+    """JSON ink files: door (rowmans), hello (rowmans), hello_w (scripts)."""
     root = tmp_path_factory.mktemp("lines")
     for name, text, font in (
         ("door", "open the door", "rowmans"),
-        ("hello", "Hello World", "scripts"),
-        ("hello_w", "Hello World", "rowmans"),
+        ("hello", "Hello World", "rowmans"),
+        ("hello_w", "Hello World", "scripts"),
     ):
         write_json_ink(hershey_ink(text, font), root / f"{name}.json")
     return {p.stem: p for p in root.glob("*.json")}
@@ -102,17 +103,17 @@ def test_recognize_reads_the_lines(capsys, lines):
 
 def test_lm_flag_changes_the_recognised_text(capsys, lines, tmp_path):
     code, out, _ = run(capsys, "recognize", str(lines["hello_w"]))
-    assert code == 0 and out == "Hello world\n"
+    assert code == 0 and out == "Sello Morld\n"
     lm = build_char_lm(capsys, tmp_path, "Hello World")
     code, out, _ = run(capsys, "recognize", str(lines["hello_w"]), "--lm", lm)
-    assert code == 0 and out == "Hello World\n"
+    assert code == 0 and out == "Sello World\n"  # "Morld" is no word of the LM; the S stays
     code, out, _ = run(capsys, "recognize", str(lines["hello_w"]), "--lm", lm, "--alpha", "0")
-    assert code == 0 and out == "Hello world\n"  # weighed out, the LM changes nothing
+    assert code == 0 and out == "Sello Morld\n"  # weighed out, the LM changes nothing
 
 
 def test_hotword_flag_boosts_its_word(capsys, lines):
     code, out, _ = run(capsys, "recognize", str(lines["hello_w"]), "--hotword", "World")
-    assert code == 0 and out == "Hello World\n"
+    assert code == 0 and out == "Sello World\n"
 
 
 @pytest.mark.parametrize("command", ["recognize", "evaluate"])
@@ -152,11 +153,11 @@ def test_evaluate_with_an_lm(capsys, lines, tmp_path):
     data = manifest(tmp_path, [(lines["hello_w"], "Hello World")])
     code, _, _ = run(capsys, "evaluate", str(data), "--json", str(tmp_path / "m.json"))
     result = json.loads((tmp_path / "m.json").read_text())
-    assert code == 0 and (result["wer"], result["cer"]) == (1 / 2, 1 / 11)  # "world"
+    assert code == 0 and (result["wer"], result["cer"]) == (2 / 2, 2 / 11)  # "Sello Morld"
     lm = build_char_lm(capsys, tmp_path, "Hello World")
     code, _, _ = run(capsys, "evaluate", str(data), "--lm", lm, "--json", str(tmp_path / "m.json"))
     result = json.loads((tmp_path / "m.json").read_text())
-    assert code == 0 and (result["wer"], result["cer"]) == (0.0, 0.0)
+    assert code == 0 and (result["wer"], result["cer"]) == (1 / 2, 1 / 11)  # "Sello World"
     assert result["decoder"]["lm"] == lm and result["decoder"]["lm_unit"] == "char"
 
 
@@ -166,7 +167,7 @@ def iam_tree(tmp_path) -> Path:
     root = tmp_path / "iam"
     forms = {
         "a01-000u": ("trainset", [("open the door", "rowmans"), ("good morning", "rowmans")]),
-        "b01-000u": ("testset_f", [("Hello World", "scripts")]),
+        "b01-000u": ("testset_f", [("Hello World", "rowmans")]),
     }
     for form, (split, texts) in forms.items():
         group, form_dir = form[:3], form[:7]
