@@ -52,6 +52,7 @@ INK_CLI = "tests/handwriting/test_ink_cli.py"
 INK_RECOGNIZE = "tests/handwriting/test_recognize_cli.py"
 INK_API = "tests/handwriting/test_ink_api.py"
 INK_TUNE = "tests/handwriting/test_ink_tune_lm.py"
+TUNING_RANK = "tests/common/test_tuning_rank.py"
 INK_RENDER = "tests/handwriting/test_ink_render.py"
 INK_TRAIN_RENDER = "tests/handwriting/test_ink_train_render.py"
 INFERENCE = "tests/common/test_inference_path.py"
@@ -296,7 +297,7 @@ TUNING_MUTANTS = [
       "common/tuning.py",
       "rows.sort(key=lambda r: (r[metric], r[\"cer\"] if metric == \"wer\" else r[\"wer\"]))",
       "rows.sort(key=lambda r: (r[\"wer\"], r[\"cer\"]))",
-      INK_TUNE, ASR_PROMISES),
+      TUNING_RANK, INK_TUNE, ASR_PROMISES),
     m("T2", "tune-lm reports the worst row as best",
       "common/tuning.py",
       "return rows[0], rows",

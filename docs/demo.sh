@@ -87,11 +87,11 @@ $BIN/handwriting train data=synth data.root="$OUT/ink-corpus" model=bilstm model
 step "handwriting: evaluating on held-out writers (fonts and styles never seen in training)"
 $BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-model/best.pt" \
   --no-progress --json "$OUT/ink-eval-greedy.json"
-# alpha/beta were chosen on another corpus (`handwriting synth --seed 0`, its testset_f),
-# never on this one's held-out writers.
+# alpha/beta were chosen with `handwriting tune-lm` on another corpus (bench/ink_ablation.py's
+# held-out corpus, `handwriting synth --seed 99`, its testset_v), never on this one's writers.
 $BIN/handwriting evaluate "$OUT/ink-corpus" --split testset_f --model "$OUT/ink-model/best.pt" \
   --no-progress --decoder beam --beam-size 16 --lm "$OUT/ink-char6.arpa" --lm-unit char \
-  --alpha 0.2 --beta 1.0 --json "$OUT/ink-eval-beam-lm.json"
+  --alpha 0.8 --beta 2 --json "$OUT/ink-eval-beam-lm.json"
 
 if [ -d ../shared/data/omniglot-latin ]; then
   step "handwriting: real pen input (Omniglot drawers' letters composed into lines), shipped model"
