@@ -1,12 +1,14 @@
-"""Synthetic online handwriting from Hershey vector fonts, written as IAM-OnDB.
+"""Synthetic online handwriting, written as IAM-OnDB: the ``handwriting synth`` command.
 
-Each writer is a Hershey font plus a style seed; the seed draws the writer's
-slant, size, glyph width, letter and word spacing, baseline drift, jitter,
-pen speed and pauses. A text line is drawn glyph by glyph; consecutive
-polylines whose ends touch or nearly touch (cursive joins, the retraced
-arches of a cursive m, glyph parts) are merged into one pen-down stroke, dots
-are put in after their word, corners are rounded (Chaikin), and the pen moves
-with a bell-shaped speed profile sampled at 100 Hz, pausing between strokes.
+A writer (``handwriting.writer_styles``) is a glyph source (a Hershey font or a
+handwriting outline font traced into centre lines, ``handwriting.glyph_sources``)
+plus a style seed. A text line flows: glyphs -> the writer's habits per letter
+(stroke order and direction, deformation, proportions, ``handwriting.pen_habits``)
+-> words (cursive ligatures, dots and crosses delayed to the word's end, per-word
+slant and size) -> line geometry (slant, wavy, tilted and bowed baseline) ->
+Chaikin-rounded corners -> pen kinematics (sigma-lognormal speed at the writer's
+sampling rate, hooks, ``handwriting.kinematics``) -> digitiser noise and integer
+whiteboard coordinates. ``SynthLevers`` switches each family of effects off.
 
 ``synthesize_corpus`` writes the IAM-OnDB layout exactly (see
 ``handwriting.readers.iam_ondb``): ``lineStrokes/w01/w01-000/w01-000u-01.xml``,
@@ -47,12 +49,12 @@ from handwriting.pen_habits import (
     reproportion,
 )
 from handwriting.writer_styles import (
-    LATIN_FONTS,
     TEST_FONTS,
     TRAIN_FONTS,
     SynthError,
     SynthLevers,
     WriterStyle,
+    known_sources,
     make_writers,
 )
 from handwriting.writers import write_iam_ondb_line
@@ -465,7 +467,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "synth",
         help="write a synthetic online-handwriting corpus in IAM-OnDB layout",
-        description="Draw text lines with Hershey fonts in the styles of synthetic writers and "
+        description="Draw text lines as synthetic writers would (Hershey and handwriting fonts, "
+        "human-like stroke order, cursive, delayed strokes, pen kinematics; see --without) and "
         "write them as an IAM-OnDB corpus (lineStrokes/, ascii/, trainset.txt, testset_v.txt, "
         "testset_f.txt, forms.txt). Held-out writers (testset_f) use fonts and style seeds "
         "that no training writer uses.",
@@ -487,15 +490,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=_font_list,
         default=TRAIN_FONTS,
         metavar="F1,F2",
-        help=f"Hershey fonts of training writers (default {','.join(TRAIN_FONTS)}; "
-        f"choose from {', '.join(LATIN_FONTS)})",
+        help=f"glyph sources of training writers (default {','.join(TRAIN_FONTS)}; "
+        f"choose from {', '.join(known_sources())})",
     )
     add(
         "--test-fonts",
         type=_font_list,
         default=TEST_FONTS,
         metavar="F1,F2",
-        help=f"Hershey fonts of held-out writers, none of them a training font "
+        help=f"glyph sources of held-out writers, none of them a training one "
         f"(default {','.join(TEST_FONTS)})",
     )
     add(
