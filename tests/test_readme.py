@@ -14,7 +14,6 @@ silently. Also here: every shipped model (``common.resources.list_models``) load
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -28,10 +27,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from HersheyFonts import HersheyFonts
 
 from common.metrics import word_errors
-from handwriting.ink import Ink, make_ink
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "models" / "samples"
@@ -86,34 +83,8 @@ def python_snippet() -> str:
     return blocks[0]
 
 
-def _densify(stroke: np.ndarray, step: float = 1.0) -> np.ndarray:
-    out = [stroke[0]]
-    for a, b in zip(stroke[:-1], stroke[1:], strict=True):
-        n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
-        out += [a + (b - a) * k / n for k in range(1, n + 1)]
-    return np.array(out)
-
-
-@functools.cache
-def _hershey_glyphs(font: str) -> dict:
-    fonts = HersheyFonts()
-    fonts.load_default_font(font)
-    return fonts.all_glyphs
-
-
-def hershey_ink(text: str, font: str = "rowmans") -> Ink:
-    """``text`` set in a Hershey font (the shipped ink model's training styles), y down."""
-    glyphs, x, strokes = _hershey_glyphs(font), 0.0, []
-    for char in text:
-        glyph = glyphs[char]
-        offset = np.array([x - glyph.left_offset, 0.0])
-        strokes += [_densify(np.array(s, dtype=np.float64) + offset) for s in glyph.strokes if s]
-        x += glyph.char_width
-    return make_ink(strokes, text=text)
-
-
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def workdir(tmp_path_factory, hershey_ink) -> Path:
     """The inputs the README's examples name, made from the bundled samples and fonts."""
     from handwriting.writers import write_inkml, write_json_ink
 
@@ -265,7 +236,7 @@ def test_readme_python_result_is_what_recognize_json_writes(workdir: Path, monke
     assert json.loads(json.dumps(expected)) == doc
 
 
-def test_every_shipped_model_loads_and_reads_its_domain():
+def test_every_shipped_model_loads_and_reads_its_domain(hershey_ink):
     import asr
     import handwriting
     from common.resources import list_models

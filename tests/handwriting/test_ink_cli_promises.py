@@ -11,18 +11,14 @@ M (no word of it reads "Morld"), not the line's first letter.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from HersheyFonts import HersheyFonts
 
 import common.recognizer
 import common.scoring
 from handwriting.cli import build_parser, main
-from handwriting.ink import Ink, make_ink
 from handwriting.writers import write_iam_ondb_line, write_json_ink
 
 
@@ -33,35 +29,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def _densify(stroke: np.ndarray, step: float = 1.0) -> np.ndarray:
-    """Points at most ``step`` glyph units apart along a polyline."""
-    out = [stroke[0]]
-    for a, b in zip(stroke[:-1], stroke[1:], strict=True):
-        n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
-        out += [a + (b - a) * k / n for k in range(1, n + 1)]
-    return np.array(out)
-
-
-@functools.cache
-def _hershey_glyphs(font: str) -> dict:
-    fonts = HersheyFonts()
-    fonts.load_default_font(font)
-    return fonts.all_glyphs
-
-
-def hershey_ink(text: str, font: str = "rowmans") -> Ink:
-    """``text`` set in a Hershey font (the shipped ink model's training styles), y down."""
-    glyphs, x, strokes = _hershey_glyphs(font), 0.0, []
-    for char in text:
-        glyph = glyphs[char]
-        offset = np.array([x - glyph.left_offset, 0.0])
-        strokes += [_densify(np.array(s, dtype=np.float64) + offset) for s in glyph.strokes if s]
-        x += glyph.char_width
-    return make_ink(strokes, text=text)
-
-
 @pytest.fixture(scope="module")
-def lines(tmp_path_factory) -> dict[str, Path]:
+def lines(tmp_path_factory, hershey_ink) -> dict[str, Path]:
     """JSON ink files: door (rowmans), hello (rowmans), hello_w (scripts)."""
     root = tmp_path_factory.mktemp("lines")
     for name, text, font in (
@@ -162,7 +131,7 @@ def test_evaluate_with_an_lm(capsys, lines, tmp_path):
 
 
 @pytest.fixture
-def iam_tree(tmp_path) -> Path:
+def iam_tree(tmp_path, hershey_ink) -> Path:
     """An IAM-OnDB root: form a01-000u (trainset, two lines), b01-000u (testset_f, one)."""
     root = tmp_path / "iam"
     forms = {
