@@ -45,3 +45,27 @@ def tiny_ink_model(tiny_ink_corpus, tmp_path_factory) -> tuple[Path, dict]:
     )
     cfg.features.kind = "bezier"
     return run_dir / "best.pt", train(cfg, HANDWRITING)
+
+
+@pytest.fixture(scope="session")
+def hw():
+    """``hw(*args, cwd=REPO)``: the ``handwriting`` command in a subprocess, one thread."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+
+    def run(*args: str, cwd: Path = repo) -> subprocess.CompletedProcess:
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo)}
+        env.pop("HYDRA_FULL_ERROR", None)  # errors stay one line, as users see them
+        return subprocess.run(
+            [sys.executable, "-m", "handwriting.cli", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env,
+            timeout=600,
+        )
+
+    return run

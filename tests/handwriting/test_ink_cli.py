@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,19 +23,7 @@ def best_cer(model: Path) -> float:
 pytestmark = pytest.mark.slow
 
 
-def hw(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "handwriting.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
-
-
-def test_help_lists_commands():
+def test_help_lists_commands(hw):
     out = hw("--help")
     assert out.returncode == 0
     listed = {line.split()[0] for line in out.stdout.splitlines() if line.startswith("    ")}
@@ -46,7 +31,7 @@ def test_help_lists_commands():
         assert command in listed
 
 
-def test_recognize_all_formats_with_spans(tiny_ink_model, tiny_ink_corpus, tmp_path):
+def test_recognize_all_formats_with_spans(hw, tiny_ink_model, tiny_ink_corpus, tmp_path):
     model, _ = tiny_ink_model
     example = read_iam_ondb(tiny_ink_corpus, "all")[0]
     ink = read_ink(example.path)
@@ -80,7 +65,7 @@ def test_recognize_all_formats_with_spans(tiny_ink_model, tiny_ink_corpus, tmp_p
     assert (tmp_path / "out" / f"{Path(example.path).stem}.png").stat().st_size > 1000
 
 
-def test_bad_ink_reported_and_others_recognised(tiny_ink_model, tiny_ink_corpus, tmp_path):
+def test_bad_ink_reported_and_others_recognised(hw, tiny_ink_model, tiny_ink_corpus, tmp_path):
     model, _ = tiny_ink_model
     good = read_iam_ondb(tiny_ink_corpus, "all")[0].path
     (tmp_path / "empty.json").write_text('{"strokes": [], "text": ""}')
@@ -103,7 +88,7 @@ def test_bad_ink_reported_and_others_recognised(tiny_ink_model, tiny_ink_corpus,
     assert out.stdout.count("\n") == 1
 
 
-def test_evaluate_and_render(tiny_ink_model, tiny_ink_corpus, tmp_path):
+def test_evaluate_and_render(hw, tiny_ink_model, tiny_ink_corpus, tmp_path):
     model, _ = tiny_ink_model
     out = hw(
         "evaluate",

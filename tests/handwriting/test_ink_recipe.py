@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,24 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def hw(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "handwriting.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=300,
-    )
-
-
 def first_validation(run_dir: Path) -> dict[str, str]:
     with open(run_dir / "metrics.csv", newline="") as f:
         return next(csv.DictReader(f))
 
 
-def train(root: Path, run_dir: Path, *extra: str) -> subprocess.CompletedProcess:
+def train(hw, root: Path, run_dir: Path, *extra: str) -> subprocess.CompletedProcess:
     """``handwriting train data=iam_ondb ...`` as documented, shrunk to one quick epoch."""
     return hw(
         "train",
@@ -71,13 +57,13 @@ def corpus(tmp_path_factory) -> Path:
     return root
 
 
-def test_fine_tune_from_the_shipped_model_then_tune_lm_and_report_testset_f(corpus, tmp_path):
+def test_fine_tune_from_the_shipped_model_then_tune_lm_and_report_testset_f(hw, corpus, tmp_path):
     shipped = resolve_model("ink-synthetic", "handwriting")
     tuned, scratch = tmp_path / "fine-tuned", tmp_path / "scratch"
-    out = train(corpus, tuned, f"trainer.init_from={shipped}")
+    out = train(hw, corpus, tuned, f"trainer.init_from={shipped}")
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"initialised weights from {shipped}" in out.stdout + out.stderr
-    assert train(corpus, scratch).returncode == 0
+    assert train(hw, corpus, scratch).returncode == 0
     cer_tuned = float(first_validation(tuned)["cer"])
     cer_scratch = float(first_validation(scratch)["cer"])
     assert cer_scratch > 0.9  # one epoch from random weights: (nearly) all blank

@@ -12,10 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,21 +28,8 @@ LINES = ["the cat", "red hat", "go home", "big dog"]
 SPAN_COLOUR = "#1f77b4"  # matplotlib's tab:blue, the first span's colour
 
 
-def hw(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    env.pop("HYDRA_FULL_ERROR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "handwriting.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=600,
-    )
-
-
 @pytest.mark.slow
-def test_train_command_learns_a_tiny_corpus_that_recognize_then_reads(tmp_path):
+def test_train_command_learns_a_tiny_corpus_that_recognize_then_reads(hw, tmp_path):
     from handwriting.synth import synthesize_corpus
 
     corpus = tmp_path / "corpus"
