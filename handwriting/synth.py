@@ -276,6 +276,7 @@ def synthesize_line(
         raise SynthError(f"nothing to draw in {text!r}")
     polylines = _line_geometry(polylines, style, levers, rng)
     noise = style.noise if levers.kinematics else 0.0
+    rate = style.rate if levers.kinematics else SAMPLE_RATE
     strokes, t, previous_end = [], t0, None
     for polyline in polylines:
         xy, times = _pen_samples(polyline, style, levers, rng)
@@ -287,7 +288,7 @@ def synthesize_line(
         if noise > 0:  # digitiser noise (kinematics lever)
             device = device + rng.normal(0.0, noise, xy.shape)
         strokes.append(np.column_stack([np.rint(device), np.round(t + times, 3)]))
-        t, previous_end = t + times[-1] + 1.0 / style.rate, xy[-1]
+        t, previous_end = t + times[-1] + 1.0 / rate, xy[-1]
     return Ink(tuple(strokes), text=text)
 
 

@@ -251,3 +251,32 @@ def test_cli_writes_a_corpus_and_reports_errors(tmp_path, capsys):
         run_cli(*argv[:1], str(tmp_path / "x"), *argv[2:], "--test-fonts", "gothitt,japanese") == 1
     )
     assert "unknown fonts japanese" in capsys.readouterr().err
+
+
+def test_each_lever_is_the_only_way_its_habits_reach_the_ink():
+    """With a lever off, the writer's settings for it change nothing; with it on, they show."""
+    (style,), _ = make_writers(
+        1, 0, seed=0, train_fonts=("futural", "timesi"), test_fonts=("timesr",)
+    )
+    never = dict(p_split=0.0, p_reorder=0.0, p_reverse=0.0, cursive=0.0, p_delay=0.0)
+    style = replace(style, **never, p_allograph=0.0, p_hook=0.0)
+    extreme = replace(
+        style, p_split=1.0, p_reorder=1.0, p_reverse=1.0, cursive=1.0, p_delay=1.0, elastic=3.0,
+        p_allograph=1.0, sigma=0.45, p_hook=1.0, hook=2.0, noise=2.0, rate=2 * style.rate, bow=5.0,
+        word_slant=10.0, word_size=0.2, space_jitter=0.5, space_scale=0.6, x_ratio=1.5,
+        ascender=0.5, descender=1.5, bounce=2.0,
+    )  # fmt: skip
+
+    def strokes(writer, levers) -> list[np.ndarray]:
+        line = synthesize_line(
+            "Little fixed jigs, 42 of them.", writer, np.random.default_rng(3), levers=levers
+        )
+        return list(line.strokes)
+
+    def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+        return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+    assert same(strokes(style, NO_LEVERS), strokes(extreme, NO_LEVERS))
+    for name in SynthLevers.names():
+        only = SynthLevers.without([n for n in SynthLevers.names() if n != name])
+        assert not same(strokes(style, only), strokes(extreme, only)), name
