@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from handwriting import synth
+from handwriting.glyph_sources import glyph_table
 from handwriting.ink import validate_ink
 from handwriting.readers import read_iam_ondb, read_ink
 from handwriting.synth import (
@@ -67,6 +68,9 @@ def test_writers_use_disjoint_fonts_and_seeds():
     assert {w.font for w in train} == set(TRAIN_FONTS) and {w.font for w in test} == set(TEST_FONTS)
     assert {w.alt_font for w in train} <= set(TRAIN_FONTS)  # allographs stay on their side
     assert {w.alt_font for w in test} <= set(TEST_FONTS)
+    # capitals-only hands take their lowercase from their second hand, never across sides
+    many = make_writers(6 * len(TRAIN_FONTS), 6 * len(TEST_FONTS), seed=1)
+    assert all("a" in glyph_table(w.font) or "a" in glyph_table(w.alt_font) for w in sum(many, []))
     assert set(TRAIN_FONTS + TEST_FONTS) <= set(known_sources())
     assert set(LATIN_FONTS) <= set(known_sources())
 
