@@ -107,6 +107,9 @@ def test_handwriting_feature_switch():
     assert typed.features.kind == "offsets" and typed.features.direction
     typed = OmegaConf.to_object(compose_task("handwriting", ["features=bezier_augment"]))
     assert typed.features.kind == "bezier" and typed.features.augment.enabled
+    # the shipped ink model straightens baselines; new trainings do too (old checkpoints
+    # without the key keep the dataclass default, off)
+    assert typed.features.preprocess.baseline_correction
 
 
 def test_typos_fail_loudly():
