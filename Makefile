@@ -28,7 +28,8 @@ espeak:
 
 # handwriting-style fonts traced into pen strokes (handwriting/font_strokes.py, docs/fonts.md)
 FONT_PKGS := fonts-bwht fonts-dkg-handwriting fonts-breip fonts-ecolier-court \
-	fonts-dancingscript fonts-humor-sans
+	fonts-dancingscript fonts-humor-sans fonts-comic-neue fonts-sil-andika fonts-klee \
+	fonts-opendyslexic fonts-kaushanscript fonts-rufscript
 fonts:
 	@dpkg -s $(FONT_PKGS) >/dev/null 2>&1 || { \
 	  echo "installing handwriting fonts (Debian packages)"; \

@@ -38,6 +38,14 @@ TTF_FONTS: dict[str, str] = {
     "ecolier": "/usr/share/fonts/truetype/ecolier-court/Ecolier-court.ttf",
     "dancing": "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
     "humor": "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+    # print hands: casual (Comic Neue), school/literacy (Andika, single-storey a and g),
+    # pencil (Klee One), dyslexia-friendly (OpenDyslexic); brush and pen scripts
+    "comic": "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+    "andika": "/usr/share/fonts/truetype/andika/Andika-Regular.ttf",
+    "klee": "/usr/share/fonts/truetype/klee/KleeOne-Regular.ttf",
+    "dyslexic": "/usr/share/fonts/opentype/opendyslexic/OpenDyslexic-Regular.otf",
+    "kaushan": "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf",
+    "rufscript": "/usr/share/fonts/truetype/rufscript/Rufscript010.ttf",
 }
 # All-capitals hands: their lowercase letters are capital shapes, which would label a
 # capital as a lowercase letter; their tables leave lowercase out (the synthesiser falls back).
@@ -49,6 +57,12 @@ _PACKAGES = {
     "ecolier-court": "fonts-ecolier-court",
     "dancingscript": "fonts-dancingscript",
     "humor-sans": "fonts-humor-sans",
+    "comic-neue": "fonts-comic-neue",
+    "andika": "fonts-sil-andika",
+    "klee": "fonts-klee",
+    "opendyslexic": "fonts-opendyslexic",
+    "kaushanscript": "fonts-kaushanscript",
+    "rufscript": "fonts-rufscript",
 }
 
 

@@ -7,7 +7,9 @@ y = -12 (cap height 21), lowercase x reaches y = -5, descenders y ~ 16.
 
 Sources: the Hershey vector fonts (``hershey:<name>``, or just ``<name>``) and
 handwriting-style outline fonts turned into centre lines
-(``ttf:<name>``, see ``handwriting.font_strokes``).
+(``ttf:<name>``, see ``handwriting.font_strokes``), and the lowercase letters
+people are taught to print at school (``school:print``, see
+``handwriting.school_print``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 BASELINE = 9.0  # y of the baseline in glyph units
 CAP_TOP = -12.0  # y of the top of capitals
 X_HEIGHT = 14.0  # height of lowercase x above the baseline (Hershey simplex)
+SCHOOL_PRINT = "school:print"  # lowercase built from lines and arcs (handwriting.school_print)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ def hershey_table(font: str) -> GlyphTable:
 
 
 def glyph_table(source: str) -> GlyphTable:
-    """The table of ``source``: ``hershey:NAME`` / ``NAME`` (Hershey) or ``ttf:NAME``."""
+    """The table of ``source``: ``hershey:NAME`` / ``NAME`` (Hershey), ``ttf:NAME`` or
+    ``school:print``."""
     kind, _, name = source.rpartition(":")
     if kind in ("", "hershey"):
         return hershey_table(name)
@@ -58,4 +62,10 @@ def glyph_table(source: str) -> GlyphTable:
         from handwriting.font_strokes import ttf_table
 
         return ttf_table(name)
-    raise ValueError(f"unknown glyph source {source!r}: use hershey:NAME or ttf:NAME")
+    if source == SCHOOL_PRINT:
+        from handwriting.school_print import school_print_table
+
+        return school_print_table()
+    raise ValueError(
+        f"unknown glyph source {source!r}: use hershey:NAME, ttf:NAME or {SCHOOL_PRINT}"
+    )

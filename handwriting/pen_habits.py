@@ -144,6 +144,14 @@ def delayed_stroke(char: str, strokes: list[np.ndarray]) -> int | None:
     return min(flat, key=lambda i: extent[i][1] - extent[i][0]) if flat else None
 
 
+def raise_cross(strokes: list[np.ndarray], cross: int, share: float) -> list[np.ndarray]:
+    """``strokes`` with stroke ``cross`` moved up ``share`` of the way from where it is to
+    the top of the other strokes (people cross a t anywhere from x-height to its top)."""
+    top = min(s[:, 1].min() for i, s in enumerate(strokes) if i != cross)
+    lift = share * max(strokes[cross][:, 1].mean() - top, 0.0)
+    return [s - [0.0, lift] if i == cross else s for i, s in enumerate(strokes)]
+
+
 def ligature(start: np.ndarray, end: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Pen-down connection (M, 2) from ``start`` to ``end``, dipping towards the baseline.
 

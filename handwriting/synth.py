@@ -46,6 +46,7 @@ from handwriting.pen_habits import (
     habit_rng,
     is_dot,
     ligature,
+    raise_cross,
     reproportion,
 )
 from handwriting.writer_styles import (
@@ -111,6 +112,9 @@ def _letter(
         )
     drawn = deform(plain, style.elastic, rng) if levers.glyph_variety else plain
     if levers.proportions:
+        cross = delayed_stroke(char, plain) if char == "t" else None
+        if cross is not None:
+            drawn = raise_cross(drawn, cross, style.t_cross)
         lift = rng.normal(0.0, style.bounce)
         drawn = reproportion(drawn, style.x_ratio, style.ascender, style.descender, lift)
     return plain, drawn, glyph.advance

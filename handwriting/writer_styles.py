@@ -26,7 +26,8 @@ LATIN_FONTS = (
 # Held-out fonts are other designs of families seen in training (script, sans, serif),
 # as a new writer has their own hand but writes letters the reader has seen before.
 # ``ttf:`` sources are handwriting outline fonts turned into centre lines
-# (handwriting.font_strokes); held out: two of the six bwht hands and a script.
+# (handwriting.font_strokes); held out: two of the six bwht hands, a script and a print hand.
+# ``school:print`` (training only) is the ball-and-stick lowercase taught at school.
 TRAIN_FONTS = (
     "cursive",
     "futural",
@@ -43,8 +44,22 @@ TRAIN_FONTS = (
     "ttf:bwht-connect",
     "ttf:bwht-learn",
     "ttf:humor",
+    "ttf:comic",
+    "ttf:andika",
+    "ttf:klee",
+    "ttf:kaushan",
+    "ttf:rufscript",
+    "school:print",
 )
-TEST_FONTS = ("scripts", "rowmans", "timesr", "ttf:dancing", "ttf:bwht-mentor", "ttf:bwht-organize")
+TEST_FONTS = (
+    "scripts",
+    "rowmans",
+    "timesr",
+    "ttf:dancing",
+    "ttf:bwht-mentor",
+    "ttf:bwht-organize",
+    "ttf:dyslexic",
+)
 TRAIN_RATES = (80.0, 100.0, 200.0)  # Hz; digitisers differ
 TEST_RATES = (130.0,)  # no training writer samples at this rate
 
@@ -59,7 +74,7 @@ class SynthLevers:
     glyph_variety: bool = True  # per-instance elastic deformation and per-writer allographs
     kinematics: bool = True  # sigma-lognormal speed, writer sampling rates, hooks, sensor noise
     line_geometry: bool = True  # curved baselines, per-word slant/size drift, uneven spacing
-    proportions: bool = True  # per-writer x-height, ascender and descender ratios, letter bounce
+    proportions: bool = True  # x-height, ascender, descender ratios, t-cross height, bounce
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -83,6 +98,12 @@ class SynthError(ValueError):
 def _drawn(low: float, high: float):
     """A style field drawn uniformly from [low, high] by ``make_style``."""
     return field(metadata={"range": (low, high)})
+
+
+def _drawn_later(low: float, high: float):
+    """A style field added after the first corpora: drawn from its own stream, so that
+    the fields before it (and every earlier writer) stay as they were."""
+    return field(metadata={"later_range": (low, high)})
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,7 @@ class WriterStyle:
     ascender: float = _drawn(0.6, 1.2)  # factor on ascenders and capitals above x-height
     descender: float = _drawn(0.65, 1.3)  # factor on descenders
     bounce: float = _drawn(0.0, 1.2)  # std of each letter's offset from the baseline, glyph units
+    t_cross: float = _drawn_later(0.0, 0.7)  # share of the way a t's cross is raised to its top
     alt_font: str = ""  # second glyph source (allographs); same side as ``font``
     rate: float = 100.0  # digitiser sampling rate, Hz
 
@@ -155,14 +177,19 @@ def make_style(
     drawn["rate"] = float(rates[rng.integers(len(rates))])
     if held_out:
         drawn["sigma"] = float(rng.uniform(0.35, 0.45))
+    later = np.random.default_rng([seed, 1])
+    for f in fields(WriterStyle):
+        if "later_range" in f.metadata:
+            drawn[f.name] = float(later.uniform(*f.metadata["later_range"]))
     return WriterStyle(writer=writer, font=font, seed=seed, alt_font=alt_font or font, **drawn)
 
 
 def known_sources() -> tuple[str, ...]:
     """Hershey fonts and ``ttf:NAME`` handwriting fonts (``handwriting.font_strokes``)."""
     from handwriting.font_strokes import TTF_FONTS
+    from handwriting.glyph_sources import SCHOOL_PRINT
 
-    return LATIN_FONTS + tuple(f"ttf:{name}" for name in TTF_FONTS)
+    return LATIN_FONTS + tuple(f"ttf:{name}" for name in TTF_FONTS) + (SCHOOL_PRINT,)
 
 
 def check_fonts(train_fonts: Sequence[str], test_fonts: Sequence[str]) -> None:

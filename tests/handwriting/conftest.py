@@ -39,7 +39,7 @@ def tiny_ink_model(tiny_ink_corpus, tmp_path_factory) -> tuple[Path, dict]:
     cfg = HandwritingTrainConfig(
         model=ModelConfig(conv_channels=0, hidden=128, layers=2, dropout=0.0),
         optim=OptimConfig(lr=1e-2, warmup_steps=20, min_lr_ratio=0.02),
-        trainer=TrainerConfig(max_epochs=110, batch_size=1, progress=False),
+        trainer=TrainerConfig(max_epochs=150, batch_size=1, progress=False),
         data=InkDataConfig(name="tiny", train=spec, valid=spec),
         run_dir=str(run_dir),
     )
