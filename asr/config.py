@@ -7,18 +7,24 @@ from dataclasses import dataclass, field
 from hydra.core.config_store import ConfigStore
 
 from asr.features import AudioFeatureConfig
+from asr.long_form import LongFormConfig
 from asr.readers import DataSpec
 from common.config import TrainConfig
 
 
 @dataclass
 class AsrDataConfig:
-    """Training and validation data; ``root`` is interpolated into the specs' paths."""
+    """Training and validation data; ``root`` is interpolated into the specs' paths.
+
+    ``long_form`` joins training utterances into longer ones (``asr.long_form``); off
+    unless ``data.long_form.prob`` > 0.
+    """
 
     name: str = "synth"
     root: str = ""
     train: DataSpec = field(default_factory=DataSpec)
     valid: DataSpec = field(default_factory=DataSpec)
+    long_form: LongFormConfig = field(default_factory=LongFormConfig)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import numpy as np
 
 from asr.audio import read_audio
 from asr.features import AudioFeatureConfig, feature_dim, featurize
+from asr.long_form import augment_train_set
 from asr.readers import load_spec
 from common.data import Example
 from common.modality import Modality
@@ -34,4 +35,5 @@ ASR = Modality(
     featurize=featurize,
     feature_dim=feature_dim,
     feature_config=lambda d: from_dict(AudioFeatureConfig, d),
+    augment_train_set=augment_train_set,
 )

@@ -64,6 +64,7 @@ class TrainerConfig:
     init_from: str = ""  # start from the weights of this checkpoint (fine-tuning); "" = random
     sortagrad: bool = False  # first epoch in order of increasing length (eases early CTC)
     ema_decay: float = 0.0  # validate and keep an exponential moving average of weights; 0 = off
+    keep_epochs: int = 0  # also keep the last N epochs' weights as epoch-NNN.pt (averaging)
     log_every_steps: int = 20
     progress: bool = True
     cache_inputs: bool = True  # keep decoded signals in memory between epochs

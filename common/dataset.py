@@ -9,6 +9,7 @@ stopping the run; the training loop counts them (``trainer.max_bad_fraction``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,17 +64,27 @@ class ExampleDataset(torch.utils.data.Dataset):
         """``(id, features (T, F), target ids)``, or a ``BadExample`` when the signal cannot be
         read (the loader or featurizer raised ``ValueError``/``OSError``) or its features are
         empty or not finite."""
-        example = self.examples[index]
         rng = np.random.default_rng([self.seed, self.epoch, index])
+        example, target = self.examples[index], self.targets[index]
+        return self.featurized(example, lambda: self.signal(index), target, rng)
+
+    def featurized(
+        self,
+        example: Example,
+        load: Callable[[], Any],
+        target: list[int],
+        rng: np.random.Generator,
+    ) -> Item | BadExample:
+        """``(example.id, features of load(), target)``, or a ``BadExample`` (see above)."""
         try:
-            feats = self.modality.featurize(self.signal(index), self.feature_cfg, self.train, rng)
+            feats = self.modality.featurize(load(), self.feature_cfg, self.train, rng)
         except (ValueError, OSError) as err:
             return BadExample(example.id, _one_line(err))
         if feats.shape[0] == 0:
             return BadExample(example.id, f"{example.path}: no feature frames")
         if not torch.isfinite(feats).all():
             return BadExample(example.id, f"{example.path}: NaN or infinite features")
-        return example.id, feats, self.targets[index]
+        return example.id, feats, target
 
 
 def _one_line(err: BaseException) -> str:

@@ -33,6 +33,8 @@ class Modality:
         featurize: ``(signal, feature_cfg, train, rng) -> (T, F) float tensor``.
         feature_dim: ``feature_cfg -> F``.
         feature_config: ``dict -> feature config dataclass`` (rebuilds it from a checkpoint).
+        augment_train_set: optional ``(train set, data_cfg, alphabet) -> train set``: a
+            task's own dataset-level augmentation (speech: ``asr.long_form``).
     """
 
     name: str
@@ -41,6 +43,7 @@ class Modality:
     featurize: Callable[[Any, Any, bool, np.random.Generator], torch.Tensor]
     feature_dim: Callable[[Any], int]
     feature_config: Callable[[dict], Any]
+    augment_train_set: Callable[[Any, Any, Any], Any] | None = None
 
     def features_of(self, signal: Any, feature_cfg: Any) -> torch.Tensor:
         """Inference features of one signal: ``featurize`` without augmentation, (T, F)."""

@@ -41,9 +41,21 @@ FREE_KEYS = (
     "trainer.device",
     "trainer.cache_inputs",
     "trainer.checkpoint_every_steps",
+    "trainer.keep_epochs",
     "trainer.max_bad_fraction",
     "trainer.max_nonfinite_batches",
 )
+
+# Settings added after older runs were recorded, with the values that reproduce how those
+# runs trained: a saved record without them reads as having these (they stay resumable).
+ADDED_SETTINGS = {
+    "data.long_form.prob": 0.0,  # asr.long_form, off
+    "data.long_form.max_parts": 3,
+    "data.long_form.max_gap": 0.6,
+    "data.long_form.max_seconds": 20.0,
+    "data.long_form.noise_prob": 0.5,
+    "data.long_form.noise_db": 40.0,
+}
 
 # Settings a run of one's own may change when resumed (training longer or stopping later).
 EXTENDABLE = ("trainer.max_epochs", "trainer.patience")
@@ -102,6 +114,7 @@ def check_resumable(
         log.warning("%s records no settings (older version): cannot check they match", path)
         return
     saved = json.loads(payload["config"])
+    saved = {**{k: v for k, v in ADDED_SETTINGS.items() if k in record}, **saved}
     diff = config_diff(saved, record)
     if extend:
         changed = [d for d in diff if d.split(" ", 1)[0] in EXTENDABLE]

@@ -112,6 +112,8 @@ def check_settings(tcfg: Any) -> None:
     """
     if not 0.0 <= tcfg.ema_decay < 1.0:
         raise TrainingError(f"trainer.ema_decay must be in [0, 1), not {tcfg.ema_decay}")
+    if tcfg.keep_epochs < 0:
+        raise TrainingError(f"trainer.keep_epochs must be >= 0, not {tcfg.keep_epochs}")
     if not 0.0 <= tcfg.max_bad_fraction <= 1.0:
         raise TrainingError(
             f"trainer.max_bad_fraction must be in [0, 1], not {tcfg.max_bad_fraction}"

@@ -108,6 +108,8 @@ def build_datasets(
         cache=cfg.trainer.cache_inputs,
     )
     train_set = build_dataset(modality.load_examples(cfg.data, "train"), train=True, **common)
+    if modality.augment_train_set is not None:
+        train_set = modality.augment_train_set(train_set, cfg.data, alphabet)
     valid_examples = modality.load_examples(cfg.data, "valid")
     valid_set = build_dataset(valid_examples, train=False, **common) if valid_examples else None
     return train_set, valid_set
@@ -345,6 +347,12 @@ def validate(run: Run) -> dict[str, float]:
     return {"valid_loss": float(np.mean(losses)), "wer": rates.wer, "cer": rates.cer}
 
 
+def keep_epoch_weights(run: Run, epoch: int, keep: int) -> None:
+    """Save this epoch's inference weights as ``epoch-NNN.pt``; drop those ``keep`` epochs old."""
+    save_checked(inference_payload(run), run.run_dir / f"epoch-{epoch:03d}.pt")
+    (run.run_dir / f"epoch-{epoch - keep:03d}.pt").unlink(missing_ok=True)
+
+
 def _improved(run: Run, metrics: dict[str, float]) -> bool:
     value = metrics["valid_loss" if run.cfg.trainer.monitor == "loss" else run.cfg.trainer.monitor]
     if value < run.state.best:
@@ -392,6 +400,8 @@ def train(cfg: Any, modality: Modality) -> dict[str, float]:
             stop = tcfg.patience > 0 and run.state.bad_epochs >= tcfg.patience
             run.state.finished = stop or epoch + 1 == tcfg.max_epochs
             save_last(run)
+            if tcfg.keep_epochs > 0:
+                keep_epoch_weights(run, epoch + 1, tcfg.keep_epochs)
             if stop:
                 log.info("early stopping: no improvement for %d epochs", tcfg.patience)
                 break
