@@ -6,7 +6,7 @@ runs with the installed commands (``.venv/bin/``, or ``python -m asr.cli`` when 
 has none) in a folder holding the inputs the README names (``recording.wav``, ``talks/``,
 ``line.inkml``, ...) made from the bundled AN4 recordings and from lines set in Hershey
 fonts, so what the models should read is known. Where the README says what comes out
-(``subs/<name>.srt (+ .png) per input``, ``path<TAB>text``, ``--nbest 3``), that is
+(``subs/<name>.srt (+ .png) per input``, ``path<TAB>text``, ``--nbest 5``), that is
 checked. Lines that need data or runs this checkout does not have are skipped with the
 reason listed in ``NEEDS``; a README line in neither list fails, so nothing is left out
 silently. Also here: every shipped model (``common.resources.list_models``) loads and reads.
@@ -142,8 +142,8 @@ def _one_text(out: subprocess.CompletedProcess, cwd: Path) -> None:
 def _nbest_json(out: subprocess.CompletedProcess, cwd: Path) -> None:
     doc = json.loads(out.stdout)
     texts = [a["text"] for a in doc["nbest"]]
-    # up to 3, all different (alternatives that differ only in words over silence are merged)
-    assert 2 <= len(set(texts)) == len(texts) <= 3 and texts[0] == doc["text"]
+    # up to 5, all different (alternatives that differ only in words over silence are merged)
+    assert 2 <= len(set(texts)) == len(texts) <= 5 and texts[0] == doc["text"]
     assert word_errors(" ".join([PITTSBURGH, DIGITS, PITTSBURGH]), doc["text"]).errors <= 3
     starts = [w["start"] for w in doc["words"]]
     assert (
@@ -180,8 +180,8 @@ EXPECTED = {  # README line -> what it says comes out
     "asr transcribe recording.wav": _one_text,
     "asr transcribe talks/ -f srt -o subs/ --plot": _subtitles_per_input,
     "asr transcribe a.wav b.flac": _path_tab_text,
-    "asr transcribe long.flac -f json --decoder beam --lm lm.arpa --alpha 0.8 --beta 1.5 "
-    "--nbest 3": _nbest_json,
+    "asr transcribe long.flac -f json --decoder beam --lm lm.arpa --alpha 0.5 --beta 1.0 "
+    "--nbest 5": _nbest_json,
     "asr lm build sentences.txt -o lm.arpa --order 3": _arpa("lm.arpa", "word"),
     "handwriting recognize line.inkml page.json -f json --nbest 5": _ink_nbest,
     "handwriting render ink/ -o pictures/ --image-format svg --model ink-synthetic": _svg_per_ink,

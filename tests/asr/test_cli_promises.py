@@ -107,11 +107,12 @@ def test_evaluate_scores_hypotheses_against_the_references(capsys, tmp_path):
 
 
 def test_hotword_flag_boosts_its_word_into_the_transcript(capsys):
-    # "b i t t s ..." trails "p i t t s ..." by ~2.5 (log); a boost of 5 on every "b"
-    # word (two in the text, against one) is worth 5 more and turns the first letter
-    code, out, _ = run(capsys, "transcribe", str(FIVE), "--hotword", "b")
+    # "b i t t s ..." trails "p i t t s ..." by ~6.8 (log); a boost of 8 on every "b"
+    # word (two in the text, against one) is worth 8 more and turns the first letter;
+    # the default boost (5) is not enough
+    code, out, _ = run(capsys, "transcribe", str(FIVE), "--hotword", "b:8")
     assert code == 0 and out == "b i t t s b u r g h\n"
-    code, out, _ = run(capsys, "transcribe", str(FIVE), "--hotword", "b:1")
+    code, out, _ = run(capsys, "transcribe", str(FIVE), "--hotword", "b")
     assert code == 0 and out == PITTSBURGH + "\n"
 
 
@@ -143,10 +144,10 @@ def test_nbest_alternatives_of_a_long_file_are_all_different(capsys, tmp_path):
     gap = np.zeros(RATE // 2, dtype=np.float32)
     sf.write(tmp_path / "long.flac", np.concatenate([five, gap, seven, gap, five]), RATE)
     lm = build_lm(capsys, tmp_path, PITTSBURGH, DIGITS, order=3)
-    flags = ("--decoder", "beam", "--lm", lm, "--alpha", "0.8", "--beta", "1.5", "--nbest", "3")
+    flags = ("--decoder", "beam", "--lm", lm, "--alpha", "0.8", "--beta", "1.5", "--nbest", "5")
     code, out, _ = run(capsys, "transcribe", str(tmp_path / "long.flac"), "-f", "json", *flags)
     texts = [a["text"] for a in json.loads(out)["nbest"]]
-    assert code == 0 and 2 <= len(texts) <= 3 and len(set(texts)) == len(texts)
+    assert code == 0 and 2 <= len(texts) <= 5 and len(set(texts)) == len(texts)
 
 
 def spy_decoder_configs(monkeypatch, module) -> list:
