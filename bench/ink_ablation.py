@@ -2,7 +2,8 @@
 
 For each arm, a synthetic corpus is written with one lever off (``handwriting
 synth --without LEVER``; ``outline_fonts`` drops the handwriting outline fonts,
-``normalisation`` trains without baseline correction, ``classic`` is the
+``later_fonts`` and ``school_print`` drop the glyph sources added after the first
+ablation, ``normalisation`` trains without baseline correction, ``classic`` is the
 original synthesiser: every lever off, Hershey fonts only), the shipped
 ``ink-synthetic`` model is fine-tuned on it for the same budget, and the result
 is scored on two fixed test sets that every arm shares:
@@ -28,6 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from handwriting.glyph_sources import SCHOOL_PRINT  # noqa: E402
+from handwriting.writer_styles import TRAIN_FONTS  # noqa: E402
+
 BIN = Path(sys.executable).parent
 HERSHEY_TRAIN = "cursive,futural,timesi,scriptc,rowmand,rowmant,futuram,timesib"
 HERSHEY_TEST = "scripts,rowmans,timesr"
@@ -40,7 +45,10 @@ LEVERS = (
     "line_geometry",
     "proportions",
 )
-ARMS = ("all", *LEVERS, "outline_fonts", "normalisation", "classic")
+# glyph sources added after the first ablation: five fonts (Comic Neue, Andika, Klee One,
+# Kaushan Script, Rufscript; ttf:dyslexic joined the held-out side) and school print
+LATER_FONTS = ("ttf:comic", "ttf:andika", "ttf:klee", "ttf:kaushan", "ttf:rufscript")
+ARMS = ("all", *LEVERS, "outline_fonts", "later_fonts", "school_print", "normalisation", "classic")
 MODEL = (
     "features=bezier_augment model=bilstm model.hidden=128 model.layers=3 model.dropout=0.1 "
     "trainer.batch_size=16 optim.lr=0.002 optim.warmup_steps=20 optim.min_lr_ratio=0.05"
@@ -60,6 +68,9 @@ def synth_args(arm: str) -> list[str]:
         return ["--without", arm]
     if arm == "outline_fonts":
         return ["--train-fonts", HERSHEY_TRAIN, "--test-fonts", HERSHEY_TEST]
+    if arm in ("later_fonts", "school_print"):
+        left_out = LATER_FONTS if arm == "later_fonts" else (SCHOOL_PRINT,)
+        return ["--train-fonts", ",".join(f for f in TRAIN_FONTS if f not in left_out)]
     if arm == "classic":
         return ["--without", ",".join(LEVERS), "--train-fonts", HERSHEY_TRAIN,
                 "--test-fonts", HERSHEY_TEST]  # fmt: skip

@@ -7,7 +7,10 @@ trajectory (``handwriting.readers.omniglot``), scaled into the vertical band a
 person gives that letter (x-height letters 0..1, ascenders to ~1.8,
 descenders down to -0.8), placed left to right with small seeded gaps and
 timed continuously. The recognizer (reader -> features -> model -> decoder)
-then reads them; CER/WER come from ``common.metrics``. Isolated-letter
+then reads them; CER/WER come from ``common.metrics``, for all lines and for
+each half of the drawers: choose among models (checkpoints, epochs) on the
+odd-numbered drawers' lines and report the even-numbered drawers' figure, which
+played no part in the choice. Isolated-letter
 accuracy (all 520 drawings alone, same normalisation) is the second figure.
 
     python bench/ink_real_proxy.py [--model ink-synthetic] [--lines 200] [--seed 0]
@@ -260,6 +263,10 @@ def run(args: argparse.Namespace) -> int:
         f"  CER {figures['cer']:.1f}%  WER {figures['wer']:.1f}%  "
         f"CER case-insensitive {figures['cer_nocase']:.1f}%"
     )
+    for half, parity in (("odd drawers (for choosing among models)", 1), ("even (to report)", 0)):
+        pick = [i for i, (d, _) in enumerate(lines) if int(d) % 2 == parity]
+        part = score([inks[i].text for i in pick], [hyps[i] for i in pick])
+        print(f"  {half}: {len(pick)} lines, CER {part['cer']:.1f}%  WER {part['wer']:.1f}%")
     print(
         f"isolated letters: {correct}/{len(letters)} = {100 * correct / len(letters):.1f}% "
         f"({100 * folded / len(letters):.1f}% case-insensitive)"

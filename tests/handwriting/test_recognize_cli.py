@@ -29,7 +29,7 @@ def inks(tmp_path_factory) -> Path:
     """in/a/x.json, in/b/x.json (two lines), written in JSON ink."""
     root = tmp_path_factory.mktemp("inks") / "in"
     _, writers = make_writers(1, 2, 5)
-    for folder, text in (("a", "Hello World"), ("b", "good morning")):
+    for folder, text in (("a", "hello world"), ("b", "good morning")):
         # clean ink (every synthesis lever off): these tests are about the command, not accuracy
         ink = synthesize_line(text, writers[0], np.random.default_rng(2), levers=CLEAN)
         write_json_ink(ink, root / folder / "x.json")
@@ -55,7 +55,7 @@ def test_several_inks_on_stdout_are_json_lines_with_nbest(capsys, inks):
     )
     docs = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [Path(d["file"]).parent.name for d in docs] == ["a", "b"]
-    assert docs[0]["text"] == "Hello World" and all(len(d["nbest"]) == 2 for d in docs)
+    assert docs[0]["text"] == "hello world" and all(len(d["nbest"]) == 2 for d in docs)
     assert all(d["words"] and d["chars"] for d in docs)
 
 
@@ -68,7 +68,7 @@ def test_all_formats_and_nbest_in_each(capsys, inks, tmp_path):
     assert len((tmp_path / "x.txt").read_text().splitlines()) == 2
     rows = [r.split("\t") for r in (tmp_path / "x.tsv").read_text().splitlines()]
     assert rows[0][-2:] == ["text", "rank"] and {r[-1] for r in rows[1:]} == {"1", "2"}
-    assert [r[4] for r in rows[1:] if r[-1] == "1"] == ["Hello", "World"]
+    assert [r[4] for r in rows[1:] if r[-1] == "1"] == ["hello", "world"]
 
 
 def test_y_up_changes_the_ink_read(capsys, inks, tmp_path):
@@ -77,7 +77,7 @@ def test_y_up_changes_the_ink_read(capsys, inks, tmp_path):
     write_json_ink(flip_y(read_ink(inks / "a" / "x.json")), tmp_path / "up.json")
     _, plain, _ = run(capsys, "recognize", str(tmp_path / "up.json"))
     _, flipped, _ = run(capsys, "recognize", str(tmp_path / "up.json"), "--y-up")
-    assert flipped == "Hello World\n" and plain != flipped
+    assert flipped == "hello world\n" and plain != flipped
 
 
 def test_evaluate_names_unreadable_inks_and_scores_the_rest(capsys, tmp_path):
