@@ -25,7 +25,7 @@ from ink_real_proxy import DEFAULT_ROOT, compose_line  # noqa: E402
 from handwriting.ink import Ink  # noqa: E402
 from handwriting.readers.omniglot import read_omniglot_latin  # noqa: E402
 from handwriting.synth import synthesize_line  # noqa: E402
-from handwriting.writer_styles import SynthLevers, make_writers  # noqa: E402
+from handwriting.writer_styles import TEST_FONTS, TRAIN_FONTS, SynthLevers, make_writers  # noqa: E402
 
 TEXT = "a move to stop mr gaitskell from"
 CLASSIC = SynthLevers.without(SynthLevers.names())
@@ -39,8 +39,8 @@ def rows(seed: int) -> list[tuple[str, Ink]]:
     for style in classic:
         ink = synthesize_line(TEXT, style, np.random.default_rng(seed), levers=CLASSIC)
         out.append((f"original synthesiser, Hershey {style.font}", ink))
-    train, test = make_writers(15, 6, seed)
-    for style in train[8:14:2] + train[1:4]:
+    train, test = make_writers(len(TRAIN_FONTS), len(TEST_FONTS), seed)
+    for style in train[8:14:2] + train[15:21:2] + train[20:21] + train[1:2]:
         ink = synthesize_line(TEXT, style, np.random.default_rng(seed))
         out.append((f"training writer, {style.font} ({_kind(style.cursive)})", ink))
     for style in test[3:] + test[:1]:
