@@ -1,5 +1,6 @@
 """The school print glyph source: shapes, stroke order and direction as taught, and its use."""
 
+import dataclasses
 import string
 
 import numpy as np
@@ -97,3 +98,25 @@ def test_school_print_writers_borrow_capitals_and_keep_older_writers_unchanged()
         (11.095412495767924, 0.5417358157645374, 80.0)
     )
     assert (style.bounce, style.sigma) == pytest.approx((0.7018111113892922, 0.2960903927512742))
+
+
+def test_the_proportions_lever_raises_a_writers_t_cross_by_their_share():
+    from handwriting.synth import _letter
+    from handwriting.writer_styles import SynthLevers
+
+    only_proportions = SynthLevers.without([n for n in SynthLevers.names() if n != "proportions"])
+    low = dataclasses.replace(make_style("w01", "futural", 7), t_cross=0.0, bounce=0.0)
+    crosses = {}
+    for share in (0.0, 0.5):
+        style = dataclasses.replace(low, t_cross=share)
+        plain, drawn, _ = _letter("t", style, only_proportions, np.random.default_rng(0))
+        cross = delayed_stroke("t", plain)
+        stem_top = min(s[:, 1].min() for i, s in enumerate(drawn) if i != cross)
+        crosses[share] = (drawn[cross][:, 1].mean(), stem_top)
+    (y0, top), (y1, _) = crosses[0.0], crosses[0.5]
+    assert y1 == pytest.approx(y0 - 0.5 * (y0 - top)) and y0 - top > 3  # half way up
+    for char in "fx":  # only a t's cross moves
+        style = dataclasses.replace(low, t_cross=0.7)
+        a = _letter(char, low, only_proportions, np.random.default_rng(0))[1]
+        b = _letter(char, style, only_proportions, np.random.default_rng(0))[1]
+        assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
