@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+import common.inference
 from asr.config import AsrDataConfig, AsrTrainConfig
 from asr.modality import ASR
 from asr.readers import DataSpec
@@ -48,3 +50,30 @@ def tiny_model(tiny_corpus, tmp_path_factory) -> tuple[Path, dict]:
     cfg.features.n_mels = 40
     metrics = train(cfg, ASR)
     return run_dir / "best.pt", metrics
+
+
+@pytest.fixture
+def model_calls(monkeypatch) -> list[int]:
+    """The number of feature frames of every input the model runs on, as the test goes."""
+    frames: list[int] = []
+    real = common.inference.emissions
+
+    def spy(loaded, features, batch_size=16):
+        frames.extend(int(f.shape[0]) for f in features)
+        return real(loaded, features, batch_size)
+
+    monkeypatch.setattr(common.inference, "emissions", spy)
+    return frames
+
+
+@pytest.fixture
+def asr_manifest(tmp_path):
+    """``asr_manifest([(audio, text), ...])``: a JSONL manifest of them (ids: file stems)."""
+
+    def write(rows: list[tuple[Path, str]]) -> Path:
+        path = tmp_path / "data.jsonl"
+        entries = [{"audio_filepath": str(a), "text": t, "id": a.stem} for a, t in rows]
+        path.write_text("".join(json.dumps(e) + "\n" for e in entries))
+        return path
+
+    return write

@@ -19,14 +19,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-import common.inference
 from asr.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "models" / "samples"
 RATE = 16000
 
 
-def test_long_recording_is_cut_into_segments_of_at_most_five_seconds(capsys, monkeypatch, tmp_path):
+def test_long_recording_is_cut_into_segments_of_at_most_five_seconds(capsys, model_calls, tmp_path):
     pieces = [sf.read(str(SAMPLES / f"an4-cen{n}-fash-b.flac"), dtype="float32")[0] for n in (5, 7)]
     pieces = [
         pieces[0],
@@ -36,14 +35,7 @@ def test_long_recording_is_cut_into_segments_of_at_most_five_seconds(capsys, mon
     ]
     audio = np.concatenate(pieces * 5)  # 5 x 7.5 s
     sf.write(tmp_path / "long.wav", audio, RATE)
-    frames: list[int] = []
-    real = common.inference.emissions
-
-    def spy(loaded, features, batch_size=16):
-        frames.extend(int(f.shape[0]) for f in features)
-        return real(loaded, features, batch_size)
-
-    monkeypatch.setattr(common.inference, "emissions", spy)
+    frames = model_calls
     assert main(["transcribe", str(tmp_path / "long.wav"), "--device", "cpu"]) == 0
     assert "pittsburgh" in capsys.readouterr().out.replace(" ", "")
     seconds = len(audio) / RATE
@@ -51,11 +43,9 @@ def test_long_recording_is_cut_into_segments_of_at_most_five_seconds(capsys, mon
     assert seconds * 100 <= sum(frames) <= seconds * 100 + len(frames)
 
 
-def test_evaluate_reports_the_seconds_of_audio_it_scored(capsys, tmp_path):
+def test_evaluate_reports_the_seconds_of_audio_it_scored(capsys, tmp_path, asr_manifest):
     files = [SAMPLES / "an4-cen5-fash-b.flac", SAMPLES / "an4-cen7-fash-b.flac"]
-    data = tmp_path / "data.jsonl"
-    rows = [{"audio_filepath": str(f), "text": "x", "id": f.stem} for f in files]
-    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data = asr_manifest([(f, "x") for f in files])
     out = tmp_path / "m.json"
     assert main(["evaluate", str(data), "--json", str(out), "--device", "cpu"]) == 0
     seconds = sum(sf.info(str(f)).duration for f in files)
@@ -79,11 +69,9 @@ def test_tune_lm_holds_the_given_beam_settings_over_its_grid(tmp_path):
     assert defaults.lexicon is None
 
 
-def test_tune_lm_max_utterances_limits_the_dev_set(capsys, tmp_path):
+def test_tune_lm_max_utterances_limits_the_dev_set(capsys, tmp_path, asr_manifest):
     files = [SAMPLES / "an4-cen5-fash-b.flac", SAMPLES / "an4-cen7-fash-b.flac"]
-    data = tmp_path / "data.jsonl"
-    rows = [{"audio_filepath": str(f), "text": "p", "id": f.stem} for f in files]
-    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data = asr_manifest([(f, "p") for f in files])
     (tmp_path / "t.txt").write_text("p i t t s b u r g h\n")
     lm = str(tmp_path / "lm.arpa")
     assert main(["lm", "build", str(tmp_path / "t.txt"), "-o", lm, "--order", "2"]) == 0
@@ -95,11 +83,9 @@ def test_tune_lm_max_utterances_limits_the_dev_set(capsys, tmp_path):
         assert json.loads(out.read_text())["utterances"] == expected
 
 
-def test_evaluate_max_utterances_reads_that_many(capsys, tmp_path):
+def test_evaluate_max_utterances_reads_that_many(capsys, tmp_path, asr_manifest):
     files = [SAMPLES / "an4-cen5-fash-b.flac", SAMPLES / "an4-cen7-fash-b.flac"]
-    data = tmp_path / "data.jsonl"
-    rows = [{"audio_filepath": str(f), "text": "x", "id": f.stem} for f in files]
-    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data = asr_manifest([(f, "x") for f in files])
     out = tmp_path / "m.json"
     for limit, expected in (("1", 1), ("2", 2), ("0", 2)):
         argv = ["evaluate", str(data), "--max-utterances", limit, "--json", str(out)]

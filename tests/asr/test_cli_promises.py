@@ -51,13 +51,6 @@ def build_lm(capsys, tmp_path: Path, *sentences: str, order: int = 2) -> str:
     return str(lm)
 
 
-def manifest(tmp_path: Path, rows: list[tuple[Path, str]]) -> Path:
-    path = tmp_path / "data.jsonl"
-    entries = [{"audio_filepath": str(a), "text": t, "id": a.stem} for a, t in rows]
-    path.write_text("".join(json.dumps(e) + "\n" for e in entries))
-    return path
-
-
 def test_lm_subcommand_builds_word_models_by_default(capsys, tmp_path):
     args = build_parser().parse_args(["lm", "build", "t.txt", "-o", "lm.arpa"])
     assert (args.command, args.lm_command, args.unit) == ("lm", "build", "word")
@@ -81,10 +74,10 @@ def test_lm_flag_changes_the_transcript(capsys, tmp_path):
     assert code == 0 and out == PITTSBURGH + "\n"  # weighed out, the LM changes nothing
 
 
-def test_evaluate_scores_hypotheses_against_the_references(capsys, tmp_path):
+def test_evaluate_scores_hypotheses_against_the_references(capsys, tmp_path, asr_manifest):
     # cen5's reference is deliberately wrong in one letter; cen7's is the truth, which
     # the model misses in one word ("eig" for "eight": two deleted characters)
-    data = manifest(tmp_path, [(FIVE, "b i t t s b u r g h"), (SEVEN, DIGITS)])
+    data = asr_manifest([(FIVE, "b i t t s b u r g h"), (SEVEN, DIGITS)])
     code, out, _ = run(capsys, "evaluate", str(data), "--json", str(tmp_path / "m.json"))
     result = json.loads((tmp_path / "m.json").read_text())
     assert code == 0 and result["utterances"] == 2
@@ -164,35 +157,22 @@ def spy_decoder_configs(monkeypatch, module) -> list:
 
 
 @pytest.mark.parametrize("command", ["transcribe", "evaluate"])
-def test_beam_size_and_merge_flags_reach_the_decoder(capsys, monkeypatch, tmp_path, command):
+def test_beam_size_and_merge_flags_reach_the_decoder(capsys, monkeypatch, asr_manifest, command):
     """The flags whose effect the decoder tests show on built emissions
     (``tests/common/decoding/test_decoder_promises.py``) get to the decoder of each command."""
     module = common.recognizer if command == "transcribe" else common.scoring
     seen = spy_decoder_configs(monkeypatch, module)
-    data = str(SEVEN) if command == "transcribe" else str(manifest(tmp_path, [(SEVEN, DIGITS)]))
+    data = str(SEVEN) if command == "transcribe" else str(asr_manifest([(SEVEN, DIGITS)]))
     code, _, _ = run(capsys, command, data, "--beam-size", "3", "--merge", "max")
     assert code == 0 and [(c.kind, c.beam_size, c.merge) for c in seen] == [("beam", 3, "max")]
 
 
-def spy_model_calls(monkeypatch) -> list[int]:
-    """Record the number of feature frames of every input the model runs on."""
-    frames: list[int] = []
-    real = common.inference.emissions
-
-    def spy(loaded, features, batch_size=16):
-        frames.extend(int(f.shape[0]) for f in features)
-        return real(loaded, features, batch_size)
-
-    monkeypatch.setattr(common.inference, "emissions", spy)
-    return frames
-
-
-def test_long_file_goes_through_the_model_in_segments(capsys, monkeypatch, tmp_path):
+def test_long_file_goes_through_the_model_in_segments(capsys, model_calls, tmp_path):
     pieces = [sf.read(str(p), dtype="float32")[0] for p in (FIVE, SEVEN)]
     gap = np.zeros(RATE // 2, dtype=np.float32)
     audio = np.concatenate([pieces[0], gap, pieces[1], gap] * 5)  # 5 x 7.5 s = 37.5 s
     sf.write(tmp_path / "long.wav", audio, RATE)
-    frames = spy_model_calls(monkeypatch)
+    frames = model_calls
     code, out, _ = run(capsys, "transcribe", str(tmp_path / "long.wav"), "--segment-seconds", "4")
     # at most 4 s (400 frames of 10 ms, +1 for centred framing) per model call, so at
     # least 40 / 4 = 10 calls, which together cover the file once
@@ -335,14 +315,14 @@ def test_split_test_reads_the_test_part(capsys, an4_tree, tmp_path):
     assert code == 2 and err.startswith("error: ") and "['test', 'train']" in err
 
 
-def test_tune_lm_grid_and_its_best_row(capsys, tmp_path):
+def test_tune_lm_grid_and_its_best_row(capsys, tmp_path, asr_manifest):
     args = build_parser().parse_args(
         ["tune-lm", "d", "--lm", "x", "--alphas", "0:2:0.5", "--betas=-1,0.5"]
     )
     assert args.alphas == [0.0, 0.5, 1.0, 1.5, 2.0] and args.betas == [-1.0, 0.5]
     # the reference says "b i t t s ...": without LM weight the model says "p" (1 of 10
     # words wrong); an LM of the reference, weighed in, fixes it
-    data = manifest(tmp_path, [(FIVE, "b i t t s b u r g h")])
+    data = asr_manifest([(FIVE, "b i t t s b u r g h")])
     lm = build_lm(capsys, tmp_path, "b i t t s b u r g h")
     code, out, _ = run(
         capsys, "tune-lm", str(data), "--lm", lm, "--alphas", "0:1:1", "--betas", "0,1",
