@@ -217,6 +217,18 @@ def score(truths: list[str], hyps: list[str]) -> dict[str, float]:
     return {"cer": 100 * exact.cer, "wer": 100 * exact.wer, "cer_nocase": 100 * folded.cer}
 
 
+def drawer_halves(
+    lines: list[tuple[str, Ink]], hyps: list[str]
+) -> dict[str, tuple[int, dict[str, float]]]:
+    """Line count and ``score`` of the odd-numbered drawers' lines (for choosing among
+    models) and of the even-numbered drawers' lines (to report, unused in the choice)."""
+    out = {}
+    for half, parity in (("odd drawers (for choosing among models)", 1), ("even (to report)", 0)):
+        pick = [i for i, (drawer, _) in enumerate(lines) if int(drawer) % 2 == parity]
+        out[half] = (len(pick), score([lines[i][1].text for i in pick], [hyps[i] for i in pick]))
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="ink-synthetic", help="shipped name or checkpoint")
@@ -263,10 +275,8 @@ def run(args: argparse.Namespace) -> int:
         f"  CER {figures['cer']:.1f}%  WER {figures['wer']:.1f}%  "
         f"CER case-insensitive {figures['cer_nocase']:.1f}%"
     )
-    for half, parity in (("odd drawers (for choosing among models)", 1), ("even (to report)", 0)):
-        pick = [i for i, (d, _) in enumerate(lines) if int(d) % 2 == parity]
-        part = score([inks[i].text for i in pick], [hyps[i] for i in pick])
-        print(f"  {half}: {len(pick)} lines, CER {part['cer']:.1f}%  WER {part['wer']:.1f}%")
+    for half, (n, part) in drawer_halves(lines, hyps).items():
+        print(f"  {half}: {n} lines, CER {part['cer']:.1f}%  WER {part['wer']:.1f}%")
     print(
         f"isolated letters: {correct}/{len(letters)} = {100 * correct / len(letters):.1f}% "
         f"({100 * folded / len(letters):.1f}% case-insensitive)"

@@ -175,3 +175,12 @@ def test_scores_and_manifest_round_trip(proxy, tmp_path: Path) -> None:
     [example] = read_ink_manifest(manifest)
     assert (example.id, example.text, example.speaker) == ("line-0", "ox", "omniglot-07")
     np.testing.assert_array_equal(read_ink(example.path).points, line.points)
+
+
+def test_drawer_halves_score_odd_and_even_drawers_apart(proxy) -> None:
+    ink = proxy.compose_line("ox", square(proxy), np.random.default_rng(0))
+    lines = [(d, Ink(ink.strokes, text="ab", id=d)) for d in ("01", "02", "03", "20")]
+    halves = proxy.drawer_halves(lines, ["ab", "xy", "ab", "ab"])  # only drawer 02 is wrong
+    (odd_n, odd), (even_n, even) = halves.values()
+    assert (odd_n, odd["cer"], even_n, even["cer"]) == (2, 0.0, 2, 50.0)
+    assert list(halves)[0].startswith("odd")

@@ -120,3 +120,24 @@ def test_the_proportions_lever_raises_a_writers_t_cross_by_their_share():
         a = _letter(char, low, only_proportions, np.random.default_rng(0))[1]
         b = _letter(char, style, only_proportions, np.random.default_rng(0))[1]
         assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
+
+
+def test_ablation_arms_leave_out_only_their_own_glyph_sources():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from handwriting.writer_styles import TRAIN_FONTS
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "ink_ablation.py"
+    spec = importlib.util.spec_from_file_location("ink_ablation", path)
+    ablation = importlib.util.module_from_spec(spec)
+    sys.modules["ink_ablation"] = ablation
+    spec.loader.exec_module(ablation)
+    for arm, left_out in (
+        ("school_print", {SCHOOL_PRINT}),
+        ("later_fonts", set(ablation.LATER_FONTS)),
+    ):
+        flag, fonts = ablation.synth_args(arm)
+        assert flag == "--train-fonts" and set(fonts.split(",")) == set(TRAIN_FONTS) - left_out
+    assert len(ablation.LATER_FONTS) == 5 and set(ablation.LATER_FONTS) < set(TRAIN_FONTS)
